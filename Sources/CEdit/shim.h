@@ -1,0 +1,21 @@
+#ifndef GRAPHREPL_CEDIT_SHIM_H
+#define GRAPHREPL_CEDIT_SHIM_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <locale.h>
+#include <signal.h>
+#include <editline/readline.h>
+
+/* Accessors for libedit's C globals: Swift 6 refuses shared mutable C state. */
+static inline void cedit_set_name(const char *name) { rl_readline_name = name; }
+static inline void cedit_set_completer(char **(*fn)(const char *, int, int)) {
+    rl_attempted_completion_function = fn;
+}
+static inline void cedit_set_word_breaks(const char *breaks) {
+    rl_basic_word_break_characters = (char *)breaks;
+}
+static inline const char *cedit_line_buffer(void) { return rl_line_buffer; }
+static inline void cedit_no_default_completion(void) { rl_attempted_completion_over = 1; }
+static inline void cedit_set_catch_signals(int on) { rl_catch_signals = on; }
+static inline int cedit_history_length(void) { return history_length; }
+#endif

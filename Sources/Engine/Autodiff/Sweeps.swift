@@ -1,0 +1,69 @@
+import GraphLang
+
+/// Forward and reverse sweeps over a graph's topological order, written once against
+/// an `Algebra`: with `ValueAlgebra` they compute numbers (or symbols), with
+/// `GraphBuilder` they emit the derivative graph. Both are loops: no recursion.
+public enum Sweeps {
+    /// Reverse mode: the adjoint ∂output/∂node of every node that depends on the source
+    /// (`dep`), accumulated with `+=` over fan-out, in reverse topological order.
+    /// Returns the adjoints (nil where zero) and the number of node rules applied.
+    public static func reverse<A: Algebra>(
+        _ a: inout A, graph: Graph, order: [Int], value: (Int) -> A.T, output: Int, seed: A.T, dep: [Bool],
+        visit: ((Int, A.T) -> Void)? = nil
+    ) throws -> (adjoints: [A.T?], rules: Int) {
+        var adj = [A.T?](repeating: nil, count: graph.nodes.count)
+        adj[output] = seed
+        var rules = 0
+        for n in order.reversed() where dep[n] {
+            guard let g = adj[n] else { continue }
+            visit?(n, g)
+            let node = graph.nodes[n]
+            switch node.kind {
+            case .op(let op):
+                let d = op.differentiableInputs(node.inputs.count)
+                let wants = node.inputs.enumerated().map { i, c in i < d.count && d[i] && dep[c] }
+                guard wants.contains(true) else { continue }
+                rules += 1
+                let contributions = try op.vjp(&a, node.inputs.map(value), value(n), g, wants: wants)
+                for (i, c) in node.inputs.enumerated() where wants[i] {
+                    if let contribution = contributions[i] { adj[c] = try a.add(adj[c], contribution) }
+                }
+            case .jacobian:
+                throw EvalError("cannot differentiate through jacobian(…): take grad of a scalar instead")
+            case .leaf, .literal:
+                break
+            }
+        }
+        return (adj, rules)
+    }
+
+    /// Forward mode: the tangent ∂node/∂source of every node that depends on the source,
+    /// in topological order.
+    public static func forward<A: Algebra>(
+        _ a: inout A, graph: Graph, order: [Int], value: (Int) -> A.T, input: Int, seed: A.T, dep: [Bool],
+        visit: ((Int, A.T) -> Void)? = nil
+    ) throws -> (tangents: [A.T?], rules: Int) {
+        var tan = [A.T?](repeating: nil, count: graph.nodes.count)
+        tan[input] = seed
+        var rules = 0
+        for n in order where dep[n] {
+            if n != input {
+                let node = graph.nodes[n]
+                switch node.kind {
+                case .op(let op):
+                    let d = op.differentiableInputs(node.inputs.count)
+                    let ts = node.inputs.enumerated().map { i, c in i < d.count && d[i] ? tan[c] : nil }
+                    guard ts.contains(where: { $0 != nil }) else { continue }
+                    rules += 1
+                    tan[n] = try op.jvp(&a, node.inputs.map(value), value(n), ts)
+                case .jacobian:
+                    throw EvalError("cannot differentiate through jacobian(…): take grad of a scalar instead")
+                case .leaf, .literal:
+                    break
+                }
+            }
+            if let t = tan[n] { visit?(n, t) }
+        }
+        return (tan, rules)
+    }
+}

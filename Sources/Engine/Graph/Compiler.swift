@@ -1,0 +1,381 @@
+import GraphLang
+
+/// Turns the session's definitions into graph nodes, on demand and incrementally: each
+/// name is compiled once into the session's graph, and a definition that nothing
+/// compiled yet depends on does not invalidate it. An explicit work stack replaces
+/// recursion, so a chain of 200 000 definitions compiles in constant stack.
+struct Compiler {
+    let session: Session
+    let graph: Graph
+
+    struct Key: Hashable {
+        let program: ObjectIdentifier
+        let expr: ExprID
+        let env: Int
+    }
+
+    enum Work {
+        case visit(Program, ExprID, Int)
+        case finish(Program, ExprID, Int)
+        /// A node definition's expression is done: bind the name to its node.
+        case bindName(String, Program, ExprID)
+        /// A user-function body is done: the call's result is the body's.
+        case finishCall(Program, ExprID, Int, body: Program, bodyExpr: ExprID, bodyEnv: Int)
+    }
+
+    /// Parameter bindings of each environment (0 is the top level) and the call id that
+    /// made it.
+    var envs: [[String: Int]] = [[:]]
+    var envCalls: [Int?] = [nil]
+    var results: [Key: Int] = [:]
+    var inProgress: Set<String> = []
+
+    init(session: Session, graph: Graph) {
+        self.session = session
+        self.graph = graph
+    }
+
+    func key(_ p: Program, _ e: ExprID, _ env: Int) -> Key { Key(program: ObjectIdentifier(p), expr: e, env: env) }
+
+    func fail(_ p: Program, _ e: ExprID, _ message: String, notes: [String] = []) -> Diagnostic {
+        Diagnostic(.error, message, source: p.source, span: p[e].span, notes: notes)
+    }
+
+    mutating func add(_ kind: Node.Kind, _ inputs: [Int], _ p: Program, _ e: ExprID, _ env: Int) -> Int {
+        graph.append(Node(kind: kind, inputs: inputs, origin: Origin(program: p, expr: e), call: envCalls[env]))
+    }
+
+    /// The node of a top-level name, compiling it if needed.
+    mutating func compile(name: String, at origin: Origin?) throws -> Int {
+        if let id = graph.named[name] ?? graph.leaves[name] { return id }
+        if let o = origin {
+            // Compile through a synthetic reference so errors point at the use.
+            return try compile(o.program, o.expr)
+        }
+        switch session.definition(name) {
+        case .node(let p, let e):
+            let id = try compile(p, e)
+            bind(name, id)
+            return id
+        default:
+            return try leafOrSymbol(name, nil, 0, 0)
+        }
+    }
+
+    mutating func bind(_ name: String, _ id: Int) {
+        graph.named[name] = id
+        if graph.nodes[id].name == nil { graph.nodes[id].name = name }
+    }
+
+    /// A leaf node for a leaf definition or an undefined (free) name.
+    mutating func leafOrSymbol(_ name: String, _ p: Program?, _ e: ExprID, _ env: Int) throws -> Int {
+        if let id = graph.leaves[name] { return id }
+        let kind: LeafKind
+        var origin: Origin? = p.map { Origin(program: $0, expr: e) }
+        switch session.definition(name) {
+        case .leaf(let k, let o):
+            kind = k
+            origin = o ?? origin
+        case .function:
+            if let p { throw fail(p, e, "'\(name)' is a function: call it as \(name)(…)") }
+            throw EvalError("'\(name)' is a function: call it as \(name)(…)")
+        case .node:
+            throw EvalError("internal: '\(name)' is not a leaf")
+        case nil:
+            if Builtins.byName[name] != nil {
+                if let p { throw fail(p, e, "'\(name)' is a built-in function: call it as \(Builtins.byName[name]?.usage ?? name)") }
+            }
+            kind = .symbol
+        }
+        let id = graph.append(Node(kind: .leaf(name, kind), inputs: [], name: name, origin: origin, call: nil))
+        graph.leaves[name] = id
+        graph.named[name] = id
+        return id
+    }
+
+    /// Compile one expression of a program at the top level.
+    mutating func compile(_ program: Program, _ root: ExprID) throws -> Int {
+        var stack: [Work] = [.visit(program, root, 0)]
+        while let w = stack.popLast() {
+            switch w {
+            case .visit(let p, let e, let env):
+                if results[key(p, e, env)] != nil { continue }
+                try visit(p, e, env, &stack)
+            case .finish(let p, let e, let env):
+                try finish(p, e, env, &stack)
+            case .bindName(let name, let p, let e):
+                inProgress.remove(name)
+                guard let id = results[key(p, e, 0)] else { continue }
+                bind(name, id)
+            case .finishCall(let p, let e, let env, let bp, let be, let benv):
+                guard let id = results[key(bp, be, benv)] else { continue }
+                if let c = envCalls[benv] { graph.calls[c].result = id }
+                results[key(p, e, env)] = id
+            }
+        }
+        guard let id = results[key(program, root, 0)] else {
+            throw fail(program, root, "internal: expression did not compile")
+        }
+        return id
+    }
+
+    mutating func visit(_ p: Program, _ e: ExprID, _ env: Int, _ stack: inout [Work]) throws {
+        let k = key(p, e, env)
+        switch p[e].kind {
+        case .number(let v):
+            results[k] = add(.literal(.scalar(v)), [], p, e, env)
+        case .string:
+            throw fail(p, e, "a string is only used as a file name, as in load_csv(\"data.csv\")")
+        case .name(let n):
+            if let bound = envs[env][n] {
+                results[k] = bound
+            } else if let id = graph.named[n] {
+                results[k] = id
+            } else if case .node(let dp, let de) = session.definition(n) {
+                guard !inProgress.contains(n) else { throw fail(p, e, "'\(n)' is defined in terms of itself") }
+                inProgress.insert(n)
+                stack.append(.finish(p, e, env))
+                stack.append(.bindName(n, dp, de))
+                stack.append(.visit(dp, de, 0))
+            } else {
+                results[k] = try leafOrSymbol(n, p, e, env)
+            }
+        case .call(let f, let args):
+            try checkCall(p, e, f, args)
+            stack.append(.finish(p, e, env))
+            for a in compiledArguments(f, args).reversed() { stack.append(.visit(p, a, env)) }
+        default:
+            stack.append(.finish(p, e, env))
+            for c in p.children(of: e).reversed() { stack.append(.visit(p, c, env)) }
+        }
+    }
+
+    /// Arguments of a call that become graph inputs (axes and shapes are read in place).
+    func compiledArguments(_ f: String, _ args: [ExprID]) -> [ExprID] {
+        switch f {
+        case "sum", "mean", "max", "softmax", "log_softmax", "reshape": return Array(args.prefix(1))
+        default: return args
+        }
+    }
+
+    func checkCall(_ p: Program, _ e: ExprID, _ f: String, _ args: [ExprID]) throws {
+        if let b = Builtins.byName[f] {
+            if Builtins.leafMakers.contains(f) {
+                throw fail(p, e, "\(f)(…) must be the whole right-hand side of a definition",
+                           notes: ["hint: \(b.example)"])
+            }
+            guard b.arity.contains(args.count) else {
+                let want = b.arity.count == 1 ? "\(b.arity.lowerBound)" : "\(b.arity.lowerBound) or \(b.arity.upperBound)"
+                throw fail(p, e, "'\(f)' takes \(want) argument\(b.arity.upperBound == 1 ? "" : "s"), got \(args.count)",
+                           notes: ["usage: \(b.usage)"])
+            }
+            if ["grad", "jacobian", "hessian"].contains(f) {
+                guard case .name = p[args[1]].kind else {
+                    throw fail(p, args[1], "the second argument of \(f) must be the name of a leaf, such as b",
+                               notes: ["hint: define it first, as 'x = [1, 2]', then \(f)(y, x)"])
+                }
+            }
+            return
+        }
+        if case .function(let params, _, _) = session.definition(f) {
+            guard params.count == args.count else {
+                throw fail(p, e, "'\(f)' takes \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)",
+                           notes: ["usage: \(f)(\(params.joined(separator: ", ")))"])
+            }
+            return
+        }
+        let candidates = Builtins.all.map(\.name) + session.functionNames
+        var notes = didYouMean(f, among: candidates)
+        if session.definition(f) != nil { notes = ["hint: '\(f)' is not a function; write \(f)*(…) for a product"] }
+        throw Diagnostic(.error, "unknown function '\(f)'", source: p.source,
+                         span: Span(p[e].span.start, p[e].span.start + f.utf8.count), notes: notes)
+    }
+
+    /// A number written in place (an axis), possibly negative.
+    func staticInteger(_ p: Program, _ e: ExprID, what: String) throws -> Int {
+        if case .number(let v) = p[e].kind, v == v.rounded(), v.magnitude < 1e9 { return Int(v) }
+        throw fail(p, e, "\(what) must be a whole number written in place, such as 1")
+    }
+
+    /// A literal list of whole numbers written in place (a shape).
+    func staticShape(_ p: Program, _ e: ExprID) throws -> [Int] {
+        if case .number = p[e].kind { return [try staticInteger(p, e, what: "a shape's size")] }
+        guard case .tensor(let items) = p[e].kind else {
+            throw fail(p, e, "a shape must be a list of whole numbers written in place, such as [2, 3]")
+        }
+        return try items.map { try staticInteger(p, $0, what: "a shape's size") }
+    }
+
+    mutating func finish(_ p: Program, _ e: ExprID, _ env: Int, _ stack: inout [Work]) throws {
+        let k = key(p, e, env)
+        func r(_ c: ExprID) -> Int { results[key(p, c, env)] ?? 0 }
+        func op(_ o: Op, _ ins: [Int]) -> Int { add(.op(o), ins, p, e, env) }
+        switch p[e].kind {
+        case .name(let n):
+            results[k] = envs[env][n] ?? graph.named[n] ?? 0
+        case .binary(let b, let l, let rr):
+            let o: Op
+            switch b {
+            case .add: o = .add
+            case .sub: o = .sub
+            case .mul: o = .mul
+            case .div: o = .div
+            case .pow: o = .pow
+            case .matmul: o = .matmul
+            case .approx: o = .approx(relative: session.settings.relativeTolerance, absolute: session.settings.absoluteTolerance)
+            default: o = .compare(b)
+            }
+            results[k] = op(o, [r(l), r(rr)])
+        case .negate(let x):
+            if case .literal(.num(let t)) = graph.nodes[r(x)].kind {
+                results[k] = add(.literal(.num(t.map { -$0 })), [], p, e, env)
+            } else {
+                results[k] = op(.neg, [r(x)])
+            }
+        case .transpose(let x):
+            results[k] = op(.transpose, [r(x)])
+        case .index(let b, let args):
+            results[k] = op(.index, [r(b)] + args.map(r))
+        case .tensor(let items):
+            let ins = items.map(r)
+            let literals = ins.compactMap { id -> Value? in
+                if case .literal(let v) = graph.nodes[id].kind { return v }
+                return nil
+            }
+            if literals.count == ins.count, !ins.isEmpty {
+                do {
+                    results[k] = add(.literal(try Op.stack.evaluate(literals)), [], p, e, env)
+                } catch let err as EvalError {
+                    throw fail(p, e, err.message, notes: err.notes)
+                }
+            } else if ins.isEmpty {
+                results[k] = add(.literal(.num(Tensor(shape: [0], data: []))), [], p, e, env)
+            } else {
+                results[k] = op(.stack, ins)
+            }
+        case .call(let f, let args):
+            if case .function(let params, let bp, let be) = session.definition(f), Builtins.byName[f] == nil {
+                // Instantiate the body with the parameters bound to the arguments.
+                let callID = graph.calls.count
+                graph.calls.append(CallInfo(function: f, result: -1))
+                var bindings: [String: Int] = [:]
+                for (i, name) in params.enumerated() { bindings[name] = r(args[i]) }
+                envs.append(bindings)
+                envCalls.append(callID)
+                let benv = envs.count - 1
+                stack.append(.finishCall(p, e, env, body: bp, bodyExpr: be, bodyEnv: benv))
+                stack.append(.visit(bp, be, benv))
+                return
+            }
+            results[k] = try builtin(f, args, p, e, env)
+        case .number, .string:
+            break
+        }
+    }
+
+    mutating func builtin(_ f: String, _ args: [ExprID], _ p: Program, _ e: ExprID, _ env: Int) throws -> Int {
+        func r(_ i: Int) -> Int { results[key(p, args[i], env)] ?? 0 }
+        func op(_ o: Op, _ ins: [Int]) -> Int { add(.op(o), ins, p, e, env) }
+        func axis() throws -> Int? { args.count > 1 ? try staticInteger(p, args[1], what: "an axis") : nil }
+        if let u = UnaryFunction(rawValue: f) { return op(.unary(u), [r(0)]) }
+        switch f {
+        case "pow": return op(.pow, [r(0), r(1)])
+        case "sum": return op(.sum(axis: try axis()), [r(0)])
+        case "mean": return op(.mean(axis: try axis()), [r(0)])
+        case "max": return op(.max(axis: try axis()), [r(0)])
+        case "softmax": return op(.softmax(axis: try axis()), [r(0)])
+        case "log_softmax": return op(.logSoftmax(axis: try axis()), [r(0)])
+        case "dot": return op(.sum(axis: nil), [op(.mul, [r(0), r(1)])])
+        case "matmul": return op(.matmul, [r(0), r(1)])
+        case "transpose": return op(.transpose, [r(0)])
+        case "reshape": return op(.reshape(try staticShape(p, args[1])), [r(0)])
+        case "cross_entropy":
+            // -sum(label * log(prediction)) along the last axis: one loss per row.
+            return op(.neg, [op(.sum(axis: -1), [op(.mul, [r(0), op(.unary(.log), [r(1)])])])])
+        case "mse":
+            let two = add(.literal(.scalar(2)), [], p, e, env)
+            return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
+        case "zeros": return op(.zeros, [r(0)])
+        case "ones": return op(.ones, [r(0)])
+        case "eye": return op(.eye, [r(0)])
+        case "uniform", "normal":
+            let seed = generatorSeed(p, e)
+            return op(f == "uniform" ? .uniform(seed: seed) : .normal(seed: seed), [r(0), r(1), r(2)])
+        case "grad":
+            return try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
+        case "jacobian":
+            _ = try requireLeaf(r(1), p, args[1], for: "jacobian")
+            return add(.jacobian, [r(0), r(1)], p, e, env)
+        case "hessian":
+            let g = try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
+            return add(.jacobian, [g, r(1)], p, e, env)
+        default:
+            throw fail(p, e, "internal: no rule for '\(f)'")
+        }
+    }
+
+    /// A reproducible seed for a random generator, from the session's seed and where the
+    /// call stands in its source.
+    func generatorSeed(_ p: Program, _ e: ExprID) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in p.source.name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        h = (h ^ UInt64(p[e].span.start)) &* 0x100_0000_01B3
+        var g = SplitMix64(state: session.settings.seed ^ h)
+        return g.next()
+    }
+
+    func requireLeaf(_ id: Int, _ p: Program, _ e: ExprID, for f: String) throws -> Int {
+        let node = graph.nodes[id]
+        guard case .leaf(let name, let kind) = node.kind else {
+            let shown = node.name ?? p.source.text(p[e].span)
+            throw fail(p, e, "'\(shown)' is not a leaf: \(f) differentiates with respect to an input, variable or placeholder",
+                       notes: ["hint: ':paths OUT wrt LEAF' shows how the derivative flows through '\(shown)'"])
+        }
+        if kind == .constant {
+            throw fail(p, e, "'\(name)' is a constant: it has no derivative",
+                       notes: ["hint: define it as an input ('\(name) = …') to differentiate with respect to it"])
+        }
+        return id
+    }
+
+    /// `grad(f, x)` as new graph nodes: the reverse sweep run with the graph-building
+    /// algebra, as `tf.gradients` does.
+    mutating func gradient(of f: Int, wrt x: Int, _ p: Program, _ xe: ExprID, _ e: ExprID, _ env: Int) throws -> Int {
+        _ = try requireLeaf(x, p, xe, for: "grad")
+        var b = GraphBuilder(graph: graph, origin: Origin(program: p, expr: e), call: envCalls[env])
+        let order = graph.order([f])
+        let dep = graph.dependsOn(x, order: order)
+        let seed = try b.apply(.seedOne, [f])
+        guard dep[f] else {
+            return try b.apply(.mul, [b.apply(.zerosLike, [x]), seed])
+        }
+        do {
+            let (adj, _) = try Sweeps.reverse(&b, graph: graph, order: order, value: { $0 }, output: f, seed: seed, dep: dep)
+            return try adj[x] ?? b.apply(.zerosLike, [x])
+        } catch let err as EvalError {
+            throw fail(p, e, err.message, notes: err.notes)
+        }
+    }
+}
+
+extension Session {
+    /// The session's graph, compiled as far as it has been asked for.
+    public var graph: Graph {
+        if let c = cachedGraph, c.version == version { return c.graph }
+        let g = Graph()
+        cachedGraph = (version, g)
+        return g
+    }
+
+    /// The node of a name (compiling it if needed).
+    public func node(named name: String) throws -> Int {
+        var c = Compiler(session: self, graph: graph)
+        return try c.compile(name: name, at: nil)
+    }
+
+    /// Compile an expression of a program into the session's graph.
+    public func compile(_ program: Program, _ expr: ExprID) throws -> Int {
+        var c = Compiler(session: self, graph: graph)
+        return try c.compile(program, expr)
+    }
+}

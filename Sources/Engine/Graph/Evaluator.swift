@@ -1,0 +1,159 @@
+import GraphLang
+
+/// Evaluates a graph in topological order. Leaves get their values from `leafValue`
+/// (the session's values, feeds, or symbols). Errors come back located at the
+/// expression that caused them; NaN or infinity appearing where the inputs had none
+/// gives a warning, never a crash.
+public struct Evaluator {
+    public let graph: Graph
+    public var leafValue: (String, LeafKind) throws -> Value
+    public private(set) var warnings: [Diagnostic] = []
+    /// Checked between nodes; when it returns true the evaluation stops (Ctrl-C).
+    public var interrupted: () -> Bool = { false }
+
+    public init(graph: Graph, leafValue: @escaping (String, LeafKind) throws -> Value) {
+        self.graph = graph
+        self.leafValue = leafValue
+    }
+
+    func located(_ id: Int, _ e: Error) -> Diagnostic {
+        if let d = e as? Diagnostic { return d }
+        let (message, notes): (String, [String])
+        if let e = e as? EvalError { (message, notes) = (e.message, e.notes) } else { (message, notes) = ("\(e)", []) }
+        if let o = graph.nodes[id].origin { return o.diagnostic(message, notes: notes) }
+        return Diagnostic(.error, message, notes: notes)
+    }
+
+    /// Values of every node in `order` (indexed by node id).
+    public mutating func run(_ order: [Int]) throws -> [Value?] {
+        var values = [Value?](repeating: nil, count: graph.nodes.count)
+        var count = 0
+        for n in order {
+            count += 1
+            if count & 0x3FF == 0, interrupted() { throw Interrupted() }
+            let node = graph.nodes[n]
+            do {
+                switch node.kind {
+                case .literal(let v):
+                    values[n] = v
+                case .leaf(let name, let kind):
+                    values[n] = try leafValue(name, kind)
+                case .op(let op):
+                    let args = node.inputs.map { values[$0] ?? .scalar(.nan) }
+                    let v = try op.evaluate(args)
+                    if let why = v.invalidReason {
+                        throw EvalError(why, notes: ["hint: give the free symbols values to compute numerically"])
+                    }
+                    if case .num(let t) = v, t.data.contains(where: { !$0.isFinite }) {
+                        noteNonFinite(n, op, t, args)
+                    }
+                    values[n] = v
+                case .jacobian:
+                    values[n] = try jacobian(n, values: values).value
+                }
+            } catch let e as Interrupted {
+                throw e
+            } catch {
+                throw located(n, error)
+            }
+        }
+        return values
+    }
+
+    mutating func noteNonFinite(_ n: Int, _ op: Op, _ t: Tensor<Double>, _ args: [Value]) {
+        let inputsFinite = args.allSatisfy { a in
+            if case .num(let x) = a { return !x.data.contains { !$0.isFinite } }
+            return true
+        }
+        guard inputsFinite, warnings.count < 20 else { return }
+        let what = t.data.contains { $0.isNaN } ? "NaN" : "infinity"
+        var why = ""
+        switch op {
+        case .unary(.log): why = ": log of a non-positive number"
+        case .unary(.sqrt): why = ": square root of a negative number"
+        case .div: why = what == "NaN" ? ": 0/0" : ": division by zero"
+        case .unary(.exp), .pow, .mul: why = what == "infinity" ? ": overflow" : ""
+        default: break
+        }
+        let message = "\(op.name) gives \(what)\(why)"
+        if let o = graph.nodes[n].origin {
+            warnings.append(Diagnostic(.warning, message, source: o.program.source, span: o.span))
+        } else {
+            warnings.append(Diagnostic(.warning, message))
+        }
+    }
+
+    /// The Jacobian of node `inputs[0]` with respect to leaf `inputs[1]`: rows are the
+    /// output's elements, columns the input's, both flattened row-major. Uses reverse
+    /// mode (one pass per output element) or forward mode (one per input element),
+    /// whichever needs fewer passes.
+    public func jacobian(_ n: Int, values: [Value?]) throws -> (value: Value, mode: String, passes: Int, rules: Int) {
+        let y = graph.nodes[n].inputs[0]
+        let x = graph.nodes[n].inputs[1]
+        guard let yv = values[y], let xv = values[x] else { throw EvalError("jacobian: missing values") }
+        return try Evaluator.jacobian(graph: graph, y: y, x: x, yValue: yv, xValue: xv, values: values, interrupted: interrupted)
+    }
+
+    public static func jacobian(
+        graph: Graph, y: Int, x: Int, yValue: Value, xValue: Value, values: [Value?], mode: String? = nil,
+        interrupted: () -> Bool = { false }
+    ) throws -> (value: Value, mode: String, passes: Int, rules: Int) {
+        let m = yValue.count
+        let nIn = xValue.count
+        _ = try Tensor<Double>.checkedCount([m, nIn])
+        let order = graph.order([y])
+        let dep = graph.dependsOn(x, order: order)
+        let value: (Int) -> Value = { values[$0] ?? .scalar(.nan) }
+        var rows = [[Sym]](repeating: [], count: m)
+        var numeric = !(yValue.isSymbolic || xValue.isSymbolic)
+        var grid = [Value](repeating: .scalar(0), count: 0)
+        var rulesTotal = 0
+        let useReverse = mode.map { $0 == "reverse" } ?? (m <= nIn)
+        var a = ValueAlgebra()
+        if useReverse {
+            for i in 0..<m {
+                if interrupted() { throw Interrupted() }
+                var seed = try Tensor<Double>.filled(yValue.shape, 0)
+                seed.data[i] = 1
+                let (adj, rules) = try Sweeps.reverse(&a, graph: graph, order: order, value: value, output: y, seed: .num(seed), dep: dep)
+                rulesTotal += rules
+                let g = try adj[x].map { try Op.broadcastLike.evaluate([$0, xValue]) } ?? .num(try Tensor.filled(xValue.shape, 0))
+                grid.append(g)
+            }
+        } else {
+            for j in 0..<nIn {
+                if interrupted() { throw Interrupted() }
+                var seed = try Tensor<Double>.filled(xValue.shape, 0)
+                seed.data[j] = 1
+                let (tan, rules) = try Sweeps.forward(&a, graph: graph, order: order, value: value, input: x, seed: .num(seed), dep: dep)
+                rulesTotal += rules
+                let t = try tan[y].map { try Op.broadcastLike.evaluate([$0, yValue]) } ?? .num(try Tensor.filled(yValue.shape, 0))
+                grid.append(t)
+            }
+        }
+        if grid.contains(where: \.isSymbolic) { numeric = false }
+        if numeric {
+            var out = try Tensor<Double>.filled([m, nIn], 0)
+            for (k, g) in grid.enumerated() {
+                guard let t = g.numeric else { continue }
+                for (e, v) in t.data.enumerated() {
+                    if useReverse { out.data[k * nIn + e] = v } else { out.data[e * nIn + k] = v }
+                }
+            }
+            return (.num(out), useReverse ? "reverse" : "forward", grid.count, rulesTotal)
+        }
+        for i in 0..<m { rows[i] = [Sym](repeating: Sym(constant: 0), count: nIn) }
+        for (k, g) in grid.enumerated() {
+            for (e, v) in g.symbolic.data.enumerated() {
+                if useReverse { rows[k][e] = v } else { rows[e][k] = v }
+            }
+        }
+        return (Value.sym(Tensor(shape: [m, nIn], data: rows.flatMap { $0 })).normalized,
+                useReverse ? "reverse" : "forward", grid.count, rulesTotal)
+    }
+}
+
+/// Thrown when the user interrupts a computation (Ctrl-C).
+public struct Interrupted: Error {
+    public init() {}
+}

@@ -1,0 +1,203 @@
+import GraphLang
+
+/// The kinds of leaves, after the lecture's TensorFlow vocabulary, plus free symbols.
+public enum LeafKind: String, Sendable {
+    /// `a = 3`: a differentiable input with a value.
+    case input
+    /// `W = variable(init)`: a trainable parameter.
+    case variable
+    /// `x = placeholder(shape)`: no value until fed.
+    case placeholder
+    /// `k = constant(2)`: not differentiable.
+    case constant
+    /// A name used but never defined: its value is the symbol itself.
+    case symbol
+}
+
+/// Where a node came from in the user's source, for located runtime errors.
+public struct Origin: Sendable {
+    public let program: Program
+    public let expr: ExprID
+    public var span: Span { program[expr].span }
+    public func diagnostic(_ message: String, notes: [String] = []) -> Diagnostic {
+        Diagnostic(.error, message, source: program.source, span: span, notes: notes)
+    }
+}
+
+/// One node of the computation graph.
+public struct Node: Sendable {
+    public enum Kind: Sendable {
+        case leaf(String, LeafKind)
+        case literal(Value)
+        case op(Op)
+        /// `jacobian(y, x)` (inputs: y, x): computed by sweeps over y's graph.
+        case jacobian
+    }
+    public var kind: Kind
+    public var inputs: [Int]
+    /// The definition this node is the value of (`c` in `c = a + b`).
+    public var name: String?
+    public var origin: Origin?
+    /// The user-function call whose body made this node, for drawing module boxes.
+    public var call: Int?
+
+    public var op: Op? {
+        if case .op(let o) = kind { return o }
+        return nil
+    }
+    public var leaf: (String, LeafKind)? {
+        if case .leaf(let n, let k) = kind { return (n, k) }
+        return nil
+    }
+}
+
+/// A user-function call in the graph: its name and the node that is its result.
+public struct CallInfo: Sendable {
+    public var function: String
+    public var result: Int
+}
+
+/// A computation graph stored flat: nodes in an array, edges as integer ids, so sweeps
+/// over a million nodes are loops, never recursion.
+public final class Graph: @unchecked Sendable {
+    public internal(set) var nodes: [Node] = []
+    /// Node of each compiled definition.
+    public internal(set) var named: [String: Int] = [:]
+    /// Leaf node of each leaf name.
+    public internal(set) var leaves: [String: Int] = [:]
+    public internal(set) var calls: [CallInfo] = []
+
+    public init() {}
+
+    @discardableResult
+    func append(_ node: Node) -> Int {
+        nodes.append(node)
+        return nodes.count - 1
+    }
+
+    /// Every node `roots` depend on, inputs before the nodes that use them (iterative
+    /// depth-first search).
+    public func order(_ roots: [Int]) -> [Int] {
+        var state = [UInt8](repeating: 0, count: nodes.count)  // 0 new, 1 open, 2 done
+        var out: [Int] = []
+        var stack: [(Int, Int)] = []
+        for r in roots where state[r] == 0 {
+            stack.append((r, 0))
+            state[r] = 1
+            while let (n, i) = stack.last {
+                let ins = nodes[n].inputs
+                if i < ins.count {
+                    stack[stack.count - 1].1 = i + 1
+                    let c = ins[i]
+                    if state[c] == 0 {
+                        state[c] = 1
+                        stack.append((c, 0))
+                    }
+                } else {
+                    stack.removeLast()
+                    state[n] = 2
+                    out.append(n)
+                }
+            }
+        }
+        return out
+    }
+
+    /// For the nodes of `order`, whether each depends on `source` (through differentiable
+    /// inputs only).
+    public func dependsOn(_ source: Int, order: [Int]) -> [Bool] {
+        var dep = [Bool](repeating: false, count: nodes.count)
+        dep[source] = true
+        for n in order where n != source {
+            let node = nodes[n]
+            switch node.kind {
+            case .op(let op):
+                let d = op.differentiableInputs(node.inputs.count)
+                for (i, c) in node.inputs.enumerated() where i < d.count && d[i] && dep[c] {
+                    dep[n] = true
+                    break
+                }
+            case .jacobian:
+                if dep[node.inputs[0]] { dep[n] = true }
+            default: break
+            }
+        }
+        return dep
+    }
+
+    /// A short readable label: the node's name, or its expression when it has none.
+    public func label(_ id: Int, limit: Int = 60) -> String {
+        if let n = nodes[id].name { return n }
+        let s = expressionText(id, stopAtNames: true)
+        return s.count > limit ? String(s.prefix(limit - 1)) + "…" : s
+    }
+
+    /// The node as an expression in the language, stopping at named nodes (iterative).
+    public func expressionText(_ root: Int, stopAtNames: Bool = true, maxLength: Int = 2000) -> String {
+        var done: [Int: (String, Int)] = [:]
+        var stack: [(Int, Bool)] = [(root, false)]
+        while let (id, expanded) = stack.popLast() {
+            if done[id] != nil { continue }
+            let node = nodes[id]
+            if let n = node.name, stopAtNames, id != root || node.leaf != nil {
+                done[id] = (n, 6)
+                continue
+            }
+            switch node.kind {
+            case .leaf(let n, _):
+                done[id] = (n, 6)
+                continue
+            case .literal(let v):
+                let t = formatValue(v)
+                done[id] = (t, t.hasPrefix("-") ? 4 : 6)
+                continue
+            default: break
+            }
+            if !expanded {
+                stack.append((id, true))
+                for c in node.inputs.reversed() where done[c] == nil { stack.append((c, false)) }
+                continue
+            }
+            let args = node.inputs.map { done[$0] ?? ("?", 6) }
+            var text: (String, Int)
+            switch node.kind {
+            case .op(let op): text = op.format(args)
+            case .jacobian: text = ("jacobian(\(args[0].0), \(args[1].0))", 6)
+            default: text = ("?", 6)
+            }
+            if text.0.count > maxLength { text = (String(text.0.prefix(maxLength)) + "…", 6) }
+            done[id] = text
+        }
+        return done[root]?.0 ?? "?"
+    }
+}
+
+/// Emits graph nodes: the algebra that turns derivative rules into derivative graphs.
+/// Multiplying by a literal 1 or adding a literal 0 emits nothing.
+public struct GraphBuilder: Algebra {
+    public let graph: Graph
+    let origin: Origin?
+    let call: Int?
+    var literals: [Double: Int] = [:]
+
+    public init(graph: Graph, origin: Origin?, call: Int? = nil) {
+        self.graph = graph
+        self.origin = origin
+        self.call = call
+    }
+
+    public mutating func apply(_ op: Op, _ args: [Int]) throws -> Int {
+        if case .neg = op, case .op(.neg) = graph.nodes[args[0]].kind { return graph.nodes[args[0]].inputs[0] }
+        return graph.append(Node(kind: .op(op), inputs: args, origin: origin, call: call))
+    }
+    public mutating func literal(_ x: Double) -> Int {
+        if let id = literals[x] { return id }
+        let id = graph.append(Node(kind: .literal(.scalar(x)), inputs: [], origin: origin, call: call))
+        literals[x] = id
+        return id
+    }
+    public func isLiteral(_ t: Int, _ x: Double) -> Bool {
+        if case .literal(let v) = graph.nodes[t].kind, v.shape.isEmpty, v.scalarValue == x { return true }
+        return false
+    }
+}

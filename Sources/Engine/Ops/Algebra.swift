@@ -1,0 +1,57 @@
+/// What derivative rules are written against: applying an op to "values". One algebra
+/// computes numbers right away (`ValueAlgebra`); another emits graph nodes
+/// (`GraphBuilder`), so the same rule gives fast numeric sweeps and derivative graphs
+/// that can be printed and differentiated again, as JAX does with its tracers.
+public protocol Algebra {
+    associatedtype T
+    mutating func apply(_ op: Op, _ args: [T]) throws -> T
+    mutating func literal(_ x: Double) -> T
+    /// Whether `t` is known to be the scalar constant `x` (for simplifying `1*d` to `d`).
+    func isLiteral(_ t: T, _ x: Double) -> Bool
+}
+
+extension Algebra {
+    /// `nil` stands for a zero that need not be computed.
+    mutating func add(_ a: T?, _ b: T?) throws -> T? {
+        guard let a else { return b }
+        guard let b else { return a }
+        if isLiteral(a, 0) { return b }
+        if isLiteral(b, 0) { return a }
+        return try apply(.add, [a, b])
+    }
+    mutating func sub(_ a: T, _ b: T) throws -> T {
+        if isLiteral(b, 0) { return a }
+        return try apply(.sub, [a, b])
+    }
+    mutating func mul(_ a: T, _ b: T) throws -> T {
+        if isLiteral(a, 1) { return b }
+        if isLiteral(b, 1) { return a }
+        if isLiteral(a, -1) { return try neg(b) }
+        if isLiteral(b, -1) { return try neg(a) }
+        return try apply(.mul, [a, b])
+    }
+    mutating func div(_ a: T, _ b: T) throws -> T {
+        if isLiteral(b, 1) { return a }
+        return try apply(.div, [a, b])
+    }
+    mutating func neg(_ a: T) throws -> T {
+        if isLiteral(a, 0) { return a }
+        return try apply(.neg, [a])
+    }
+}
+
+/// Numbers (or symbols) computed at once.
+public struct ValueAlgebra: Algebra {
+    public init() {}
+    /// How many ops were applied: the cost of a sweep.
+    public var operations = 0
+    public mutating func apply(_ op: Op, _ args: [Value]) throws -> Value {
+        operations += 1
+        return try op.evaluate(args)
+    }
+    public mutating func literal(_ x: Double) -> Value { .scalar(x) }
+    public func isLiteral(_ t: Value, _ x: Double) -> Bool {
+        if case .num(let n) = t, n.shape.isEmpty, n.data[0] == x { return true }
+        return false
+    }
+}

@@ -1,0 +1,203 @@
+/// Derivative rules. Each op's rules take the forward output (`exp' = out`,
+/// `σ' = out·(1 − out)`, `tanh' = 1 − out²`), and the choices at kinks and ties are
+/// stated at the rule and pinned by tests.
+///
+/// Tangents (forward mode) may have any shape that broadcasts to their primal's shape
+/// (so a scalar 1 seeds an elementwise chain without `ones_like` nodes); rules that are
+/// not elementwise widen them with `broadcast_like` first. Cotangents (reverse mode)
+/// always have the output's shape.
+extension Op {
+    /// Whether the op has a derivative at all (comparisons, generators and masks do not).
+    public var isDifferentiable: Bool {
+        switch self {
+        case .compare, .approx, .zeros, .ones, .eye, .uniform, .normal, .argmaxMask, .countOf, .zerosLike,
+            .onesLike, .seedOne:
+            return false
+        case .unary(let f): return f != .step && f != .sign
+        default: return true
+        }
+    }
+
+    /// Which inputs carry derivatives (positions, shapes-only and index inputs do not).
+    public func differentiableInputs(_ n: Int) -> [Bool] {
+        guard isDifferentiable else { return [Bool](repeating: false, count: n) }
+        switch self {
+        case .index: return [true] + [Bool](repeating: false, count: Swift.max(0, n - 1))
+        case .scatter: return [true] + [Bool](repeating: false, count: Swift.max(0, n - 1))
+        case .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike: return [true, false]
+        case .matmulOutAsMatrix: return [true, false, false]
+        default: return [Bool](repeating: true, count: n)
+        }
+    }
+
+    /// f'(x) for an elementwise function, from its input x and output y = f(x).
+    /// - exp' = y; log' = 1/x; sqrt' = 0.5/y; sin' = cos x; cos' = −sin x; tan' = 1 + y²;
+    ///   tanh' = 1 − y²; σ' = y·(1 − y); softplus' = σ(x).
+    /// - abs' = sign(x), so abs'(0) = 0; relu' = step(x), so relu'(0) = 0.
+    /// - step and sign have derivative 0 (nil).
+    static func unaryDerivative<A: Algebra>(_ f: UnaryFunction, _ a: inout A, x: A.T, y: A.T) throws -> A.T? {
+        switch f {
+        case .exp: return y
+        case .log: return try a.div(a.literal(1), x)
+        case .sqrt: return try a.div(a.literal(0.5), y)
+        case .abs: return try a.apply(.unary(.sign), [x])
+        case .sin: return try a.apply(.unary(.cos), [x])
+        case .cos: return try a.neg(a.apply(.unary(.sin), [x]))
+        case .tan: return try a.add(a.literal(1), a.mul(y, y))
+        case .tanh: return try a.sub(a.literal(1), a.mul(y, y))
+        case .sigmoid: return try a.mul(y, a.sub(a.literal(1), y))
+        case .relu: return try a.apply(.unary(.step), [x])
+        case .softplus: return try a.apply(.unary(.sigmoid), [x])
+        case .step, .sign: return nil
+        }
+    }
+
+    // MARK: - Reverse mode
+
+    /// Vector-Jacobian product: given ȳ = ∂L/∂y, the contributions ∂L/∂xᵢ for the inputs
+    /// in `wants` (nil where zero or not wanted).
+    public func vjp<A: Algebra>(_ a: inout A, _ x: [A.T], _ y: A.T, _ g: A.T, wants: [Bool]) throws -> [A.T?] {
+        var out = [A.T?](repeating: nil, count: x.count)
+        func want(_ i: Int) -> Bool { i < wants.count && wants[i] }
+        switch self {
+        case .add:
+            if want(0) { out[0] = try a.apply(.unbroadcast, [g, x[0]]) }
+            if want(1) { out[1] = try a.apply(.unbroadcast, [g, x[1]]) }
+        case .sub:
+            if want(0) { out[0] = try a.apply(.unbroadcast, [g, x[0]]) }
+            if want(1) { out[1] = try a.apply(.unbroadcast, [a.neg(g), x[1]]) }
+        case .mul:
+            // Bilinear: ∂(uv)/∂u = v, ∂(uv)/∂v = u.
+            if want(0) { out[0] = try a.apply(.unbroadcast, [a.mul(g, x[1]), x[0]]) }
+            if want(1) { out[1] = try a.apply(.unbroadcast, [a.mul(g, x[0]), x[1]]) }
+        case .div:
+            // ∂(u/v)/∂u = 1/v; ∂(u/v)/∂v = −u/v² = −y/v.
+            if want(0) { out[0] = try a.apply(.unbroadcast, [a.div(g, x[1]), x[0]]) }
+            if want(1) { out[1] = try a.apply(.unbroadcast, [a.neg(a.div(a.mul(g, y), x[1])), x[1]]) }
+        case .pow:
+            // ∂(u^v)/∂u = v·u^(v−1); ∂(u^v)/∂v = u^v·log u (asked only when v varies).
+            if want(0) {
+                let d = try a.mul(x[1], a.apply(.pow, [x[0], a.sub(x[1], a.literal(1))]))
+                out[0] = try a.apply(.unbroadcast, [a.mul(g, d), x[0]])
+            }
+            if want(1) {
+                let d = try a.mul(y, a.apply(.unary(.log), [x[0]]))
+                out[1] = try a.apply(.unbroadcast, [a.mul(g, d), x[1]])
+            }
+        case .neg:
+            out[0] = try a.neg(g)
+        case .unary(let f):
+            if let d = try Op.unaryDerivative(f, &a, x: x[0], y: y) { out[0] = try a.mul(g, d) }
+        case .matmul:
+            // Y = A @ B: Ā = Ȳ @ Bᵀ, B̄ = Aᵀ @ Ȳ, computed on matrices (a vector becomes a
+            // row on the left, a column on the right, as in the forward product).
+            let g2 = try a.apply(.matmulOutAsMatrix, [g, x[0], x[1]])
+            if want(0) {
+                let b2 = try a.apply(.promote(row: false), [x[1]])
+                out[0] = try a.apply(.reshapeLike, [a.apply(.matmul, [g2, a.apply(.transpose, [b2])]), x[0]])
+            }
+            if want(1) {
+                let a2 = try a.apply(.promote(row: true), [x[0]])
+                out[1] = try a.apply(.reshapeLike, [a.apply(.matmul, [a.apply(.transpose, [a2]), g2]), x[1]])
+            }
+        case .transpose:
+            out[0] = try a.apply(.transpose, [g])
+        case .sum(let axis):
+            out[0] = try axis.map { try a.apply(.expandAxis($0), [g, x[0]]) } ?? a.apply(.broadcastLike, [g, x[0]])
+        case .mean(let axis):
+            let spread = try axis.map { try a.apply(.expandAxis($0), [g, x[0]]) } ?? a.apply(.broadcastLike, [g, x[0]])
+            out[0] = try a.div(spread, a.apply(.countOf(axis: axis), [x[0]]))
+        case .max(let axis):
+            // The gradient goes to the first maximal element (ties: the first one).
+            let spread = try axis.map { try a.apply(.expandAxis($0), [g, x[0]]) } ?? a.apply(.broadcastLike, [g, x[0]])
+            out[0] = try a.mul(a.apply(.argmaxMask(axis: axis), [x[0]]), spread)
+        case .softmax(let axis):
+            // x̄ = y ⊙ (ȳ − ⟨ȳ, y⟩) along the axis.
+            out[0] = try a.mul(y, a.sub(g, a.apply(.sumKeep(axis: axis), [a.mul(g, y)])))
+        case .logSoftmax(let axis):
+            // x̄ = ȳ − exp(y)·Σȳ along the axis.
+            out[0] = try a.sub(g, a.mul(a.apply(.unary(.exp), [y]), a.apply(.sumKeep(axis: axis), [g])))
+        case .reshape, .reshapeLike, .promote, .matmulOutAsMatrix:
+            out[0] = try a.apply(.reshapeLike, [g, x[0]])
+        case .index:
+            out[0] = try a.apply(.scatter, [g, x[0]] + x.dropFirst())
+        case .scatter:
+            out[0] = try a.apply(.index, [g] + x.dropFirst(2))
+        case .stack:
+            for i in x.indices where want(i) { out[i] = try a.apply(.index, [g, a.literal(Double(i + 1))]) }
+        case .unbroadcast:
+            out[0] = try a.apply(.broadcastLike, [g, x[0]])
+        case .broadcastLike:
+            out[0] = try a.apply(.unbroadcast, [g, x[0]])
+        case .expandAxis(let k):
+            out[0] = try a.apply(.sum(axis: k), [g])
+        case .sumKeep:
+            out[0] = try a.apply(.broadcastLike, [g, x[0]])
+        case .compare, .approx, .zeros, .ones, .eye, .uniform, .normal, .argmaxMask, .countOf, .zerosLike,
+            .onesLike, .seedOne:
+            break
+        }
+        return out
+    }
+
+    // MARK: - Forward mode
+
+    /// Jacobian-vector product: the output's tangent from the inputs' tangents (nil: zero).
+    public func jvp<A: Algebra>(_ a: inout A, _ x: [A.T], _ y: A.T, _ t: [A.T?]) throws -> A.T? {
+        func full(_ i: Int) throws -> A.T? {
+            guard let ti = t[i] else { return nil }
+            return try a.apply(.broadcastLike, [ti, x[i]])
+        }
+        switch self {
+        case .add: return try a.add(t[0], t[1])
+        case .sub:
+            if let t1 = t[1] { return try t[0].map { try a.sub($0, t1) } ?? a.neg(t1) }
+            return t[0]
+        case .mul:
+            return try a.add(t[0].map { try a.mul($0, x[1]) }, t[1].map { try a.mul(x[0], $0) })
+        case .div:
+            let d0 = try t[0].map { try a.div($0, x[1]) }
+            let d1 = try t[1].map { try a.neg(a.div(a.mul($0, y), x[1])) }
+            return try a.add(d0, d1)
+        case .pow:
+            let d0 = try t[0].map { try a.mul($0, a.mul(x[1], a.apply(.pow, [x[0], a.sub(x[1], a.literal(1))]))) }
+            let d1 = try t[1].map { try a.mul($0, a.mul(y, a.apply(.unary(.log), [x[0]]))) }
+            return try a.add(d0, d1)
+        case .neg: return try t[0].map { try a.neg($0) }
+        case .unary(let f):
+            guard let t0 = t[0], let d = try Op.unaryDerivative(f, &a, x: x[0], y: y) else { return nil }
+            return try a.mul(t0, d)
+        case .matmul:
+            let d0 = try full(0).map { try a.apply(.matmul, [$0, x[1]]) }
+            let d1 = try full(1).map { try a.apply(.matmul, [x[0], $0]) }
+            return try a.add(d0, d1)
+        case .sum, .mean, .reshape, .transpose, .sumKeep, .promote:
+            return try full(0).map { try a.apply(self, [$0]) }
+        case .max(let axis):
+            guard let t0 = try full(0) else { return nil }
+            return try a.apply(.sum(axis: axis), [a.mul(a.apply(.argmaxMask(axis: axis), [x[0]]), t0)])
+        case .softmax(let axis):
+            guard let t0 = try full(0) else { return nil }
+            return try a.mul(y, a.sub(t0, a.apply(.sumKeep(axis: axis), [a.mul(t0, y)])))
+        case .logSoftmax(let axis):
+            guard let t0 = try full(0) else { return nil }
+            return try a.sub(t0, a.apply(.sumKeep(axis: axis), [a.mul(a.apply(.unary(.exp), [y]), t0)]))
+        case .index:
+            return try full(0).map { try a.apply(.index, [$0] + x.dropFirst()) }
+        case .scatter:
+            return try full(0).map { try a.apply(.scatter, [$0] + x.dropFirst()) }
+        case .stack:
+            guard t.contains(where: { $0 != nil }) else { return nil }
+            var parts: [A.T] = []
+            for i in x.indices {
+                parts.append(try full(i) ?? a.apply(.zerosLike, [x[i]]))
+            }
+            return try a.apply(.stack, parts)
+        case .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike, .matmulOutAsMatrix:
+            return try full(0).map { try a.apply(self, [$0] + x.dropFirst()) }
+        case .compare, .approx, .zeros, .ones, .eye, .uniform, .normal, .argmaxMask, .countOf, .zerosLike,
+            .onesLike, .seedOne:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import GraphLang
+
+/// Runs statements against a session: definitions, `print`, `assert`, expressions, and
+/// `:commands` (handed to `commands`, which the program supplies). Output goes through
+/// `write` and `writeError` as it is produced.
+public final class Interpreter {
+    public let session: Session
+    public var write: (String) -> Void
+    public var writeError: (String) -> Void
+    public var color = false
+    /// Handles `:name args`; throws a `Diagnostic` for a bad command.
+    public var commands: ((Interpreter, CommandCall) throws -> Void)?
+    /// Checked during long computations; true after Ctrl-C.
+    public var interrupted: () -> Bool = { false }
+
+    /// How a run ended; the program maps these to exit statuses.
+    public enum Outcome: Equatable {
+        case ok, syntaxError, runtimeError, quit
+    }
+
+    public struct CommandCall {
+        public let name: String
+        public let args: String
+        public let argsStart: Int
+        public let program: Program
+        public let span: Span
+        public func diagnostic(_ message: String, notes: [String] = []) -> Diagnostic {
+            Diagnostic(.error, message, source: program.source, span: span, notes: notes)
+        }
+    }
+
+    /// Thrown by a command to end the session (`:quit`).
+    public struct Quit: Error {
+        public init() {}
+    }
+
+    public static let reservedWords: Set<String> = ["print", "assert", "fn", "wrt", "with"]
+
+    public init(session: Session = Session(), write: @escaping (String) -> Void, writeError: @escaping (String) -> Void) {
+        self.session = session
+        self.write = write
+        self.writeError = writeError
+    }
+
+    // MARK: - Running
+
+    /// Parse all of `source`, then run its statements in order. A syntax error runs
+    /// nothing; with `stopAtFirstError`, a runtime error stops the rest.
+    @discardableResult
+    public func run(_ source: SourceFile, stopAtFirstError: Bool = true) -> Outcome {
+        let (program, diagnostics, _) = Parser.parse(source)
+        if !diagnostics.isEmpty {
+            for d in diagnostics.prefix(10) { report(d) }
+            if diagnostics.count > 10 { writeError("(\(diagnostics.count - 10) more errors)\n") }
+            return .syntaxError
+        }
+        var outcome = Outcome.ok
+        for s in program.statements {
+            switch runStatement(s, in: program) {
+            case .ok: continue
+            case .quit: return .quit
+            case let o:
+                outcome = o
+                if stopAtFirstError { return o }
+            }
+        }
+        return outcome
+    }
+
+    /// Run one statement, reporting any error; the session is unchanged by a failure.
+    public func runStatement(_ s: SpannedStatement, in program: Program) -> Outcome {
+        do {
+            try execute(s, in: program)
+            return .ok
+        } catch is Quit {
+            return .quit
+        } catch is Interrupted {
+            writeError("interrupted\n")
+            return .runtimeError
+        } catch let d as Diagnostic {
+            report(d)
+            return .runtimeError
+        } catch let e as EvalError {
+            report(Diagnostic(.error, e.message, source: program.source, span: s.span, notes: e.notes))
+            return .runtimeError
+        } catch {
+            report(Diagnostic(.error, "\(error)", source: program.source, span: s.span))
+            return .runtimeError
+        }
+    }
+
+    public func report(_ d: Diagnostic) {
+        writeError(d.rendered(color: color))
+    }
+
+    func warn(_ ws: [Diagnostic]) {
+        var seen = Set<String>()
+        for w in ws where seen.insert(w.short).inserted { report(w) }
+    }
+
+    // MARK: - Statements
+
+    public func execute(_ s: SpannedStatement, in p: Program) throws {
+        switch s.statement {
+        case .define(let name, let nameSpan, let value):
+            try define(name, nameSpan: nameSpan, value, in: p)
+        case .function(let name, let nameSpan, let params, let body):
+            try defineFunction(name, nameSpan: nameSpan, params: params, body: body, in: p)
+        case .print(let exprs):
+            var parts: [String] = []
+            for e in exprs { parts.append(format(try evaluate(p, e))) }
+            write(parts.joined(separator: " ") + "\n")
+        case .expression(let e):
+            write(format(try evaluate(p, e)) + "\n")
+        case .assert(let e):
+            try check(p, e)
+        case .command(let name, let args, let argsStart):
+            guard let commands else {
+                throw Diagnostic(.error, "commands are not available here", source: p.source, span: s.span)
+            }
+            try commands(self, CommandCall(name: name, args: args, argsStart: argsStart, program: p, span: s.span))
+        }
+    }
+
+    public func format(_ v: Value) -> String { formatValue(v, digits: session.settings.digits) }
+
+    /// Evaluate an expression of a program with the session's current values.
+    public func evaluate(_ p: Program, _ e: ExprID, feeds: [String: Value] = [:], symbolic: Bool = false) throws -> Value {
+        let id = try session.compile(p, e)
+        return try value(of: id, feeds: feeds, symbolic: symbolic)
+    }
+
+    /// The value of a node, warnings reported.
+    public func value(of id: Int, feeds: [String: Value] = [:], symbolic: Bool = false) throws -> Value {
+        var warnings: [Diagnostic] = []
+        let values = try session.evaluate([id], feeds: feeds, symbolic: symbolic, warnings: &warnings, interrupted: interrupted)
+        warn(warnings)
+        guard let v = values[id] else { throw EvalError("no value") }
+        return v
+    }
+
+    func check(_ p: Program, _ e: ExprID) throws {
+        let v = try evaluate(p, e)
+        let holds: Bool
+        if let t = v.numeric {
+            holds = t.count > 0 && t.data.allSatisfy { $0 != 0 && !$0.isNaN }
+        } else {
+            throw Diagnostic(.error, "assert needs a comparison that gives numbers, got \(format(v))",
+                             source: p.source, span: p[e].span)
+        }
+        guard !holds else { return }
+        var notes: [String] = []
+        if case .binary(let op, let l, let r) = p[e].kind,
+           [BinaryOp.eq, .ne, .approx, .lt, .le, .gt, .ge].contains(op) {
+            notes.append("left:  \(p.source.text(p[l].span)) = \(format(try evaluate(p, l)))")
+            notes.append("right: \(p.source.text(p[r].span)) = \(format(try evaluate(p, r)))")
+        } else {
+            notes.append("value: \(format(v))")
+        }
+        throw Diagnostic(.error, "assertion failed: \(p.source.text(p[e].span))", source: p.source, span: p[e].span, notes: notes)
+    }
+
+    // MARK: - Definitions
+
+    func checkName(_ name: String, _ span: Span, _ p: Program, function: Bool = false) throws {
+        if Builtins.byName[name] != nil {
+            throw Diagnostic(.error, "'\(name)' is a built-in function and cannot be redefined", source: p.source, span: span,
+                             notes: ["hint: choose another name, such as '\(name)1'"])
+        }
+        if Interpreter.reservedWords.contains(name) {
+            throw Diagnostic(.error, "'\(name)' is a reserved word", source: p.source, span: span)
+        }
+    }
+
+    /// A number or a list of numbers written in place, such as `3` or `[[1, -1], [0, 1]]`.
+    static func isLiteral(_ p: Program, _ e: ExprID) -> Bool {
+        var stack = [e]
+        while let id = stack.popLast() {
+            switch p[id].kind {
+            case .number: continue
+            case .tensor(let items) where !items.isEmpty: stack.append(contentsOf: items)
+            default: return false
+            }
+        }
+        return true
+    }
+
+    func define(_ name: String, nameSpan: Span, _ value: ExprID, in p: Program) throws {
+        try checkName(name, nameSpan, p)
+        if case .function = session.definition(name) {
+            throw Diagnostic(.error, "'\(name)' is a function; remove it first with ':del \(name)'", source: p.source, span: nameSpan)
+        }
+        let origin = Origin(program: p, expr: value)
+        if case .call(let f, let args) = p[value].kind, Builtins.leafMakers.contains(f) {
+            guard args.count == 1 else {
+                throw Diagnostic(.error, "'\(f)' takes 1 argument, got \(args.count)", source: p.source, span: p[value].span,
+                                 notes: ["usage: \(Builtins.byName[f]?.usage ?? f)"])
+            }
+            switch f {
+            case "placeholder":
+                var c = Compiler(session: session, graph: Graph())
+                let shape = try c.staticShape(p, args[0])
+                if let bad = shape.first(where: { $0 < 0 }) {
+                    throw Diagnostic(.error, "a shape cannot have a negative size (\(bad))", source: p.source, span: p[args[0]].span)
+                }
+                _ = c
+                session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
+            default:
+                let v = try evaluate(p, args[0])
+                if v.isSymbolic, f == "variable" {
+                    throw Diagnostic(.error, "a variable needs numbers to start from, got \(format(v))",
+                                     source: p.source, span: p[args[0]].span)
+                }
+                session.defineLeaf(name, kind: f == "variable" ? .variable : .constant, value: v, origin: origin)
+            }
+            return
+        }
+        if Interpreter.isLiteral(p, value) {
+            let v = try evaluate(p, value)
+            session.defineLeaf(name, kind: .input, value: v, origin: origin)
+            return
+        }
+        let refs = p.names(in: value).filter { Builtins.byName[$0] == nil }
+        if let cycle = session.cycle(defining: name, references: refs) {
+            throw Diagnostic(.error, "'\(name)' would depend on itself: \(cycle.joined(separator: " → "))",
+                             source: p.source, span: p[value].span,
+                             notes: ["the previous definition of '\(name)' is kept"])
+        }
+        let saved = session.save(name)
+        session.defineNode(name, program: p, expr: value, references: refs)
+        do {
+            _ = try session.node(named: name)
+        } catch {
+            session.restore(name, saved)
+            throw error
+        }
+    }
+
+    func defineFunction(_ name: String, nameSpan: Span, params: [String], body: ExprID, in p: Program) throws {
+        try checkName(name, nameSpan, p)
+        if let d = session.definition(name) {
+            if case .function = d {} else {
+                throw Diagnostic(.error, "'\(name)' is already defined as a value; remove it first with ':del \(name)'",
+                                 source: p.source, span: nameSpan)
+            }
+        }
+        for param in params where Builtins.byName[param] != nil {
+            throw Diagnostic(.error, "parameter '\(param)' would hide the built-in function", source: p.source, span: nameSpan)
+        }
+        let refs = p.names(in: body, excluding: Set(params)).filter { Builtins.byName[$0] == nil }
+        if let cycle = session.cycle(defining: name, references: refs) {
+            throw Diagnostic(.error, "'\(name)' would call itself: \(cycle.joined(separator: " → "))",
+                             source: p.source, span: p[body].span, notes: ["functions cannot be recursive"])
+        }
+        session.defineFunction(name, params: params, program: p, body: body, references: refs)
+    }
+}

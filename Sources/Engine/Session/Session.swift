@@ -1,0 +1,215 @@
+import GraphLang
+
+/// A session: named definitions bound late, as in a spreadsheet, and the values of the
+/// leaves. A refused definition leaves the session exactly as it was.
+public final class Session {
+    public enum Definition {
+        /// `c = a + b`: an operation node, compiled when needed.
+        case node(Program, ExprID)
+        /// A leaf; its value lives in `values` (placeholders: in `placeholderShapes`).
+        case leaf(LeafKind, Origin?)
+        /// `fn f(p, q) = body`.
+        case function(params: [String], Program, ExprID)
+    }
+
+    public struct Settings: Sendable {
+        public var digits: Int? = nil
+        public var seed: UInt64 = 0
+        public var relativeTolerance = 1e-9
+        public var absoluteTolerance = 1e-12
+        public init() {}
+    }
+
+    public private(set) var definitions: [String: Definition] = [:]
+    /// Definition order, for `:list` and `:save`.
+    public private(set) var order: [String] = []
+    public internal(set) var values: [String: Value] = [:]
+    public internal(set) var placeholderShapes: [String: [Int]] = [:]
+    public var settings = Settings()
+    /// Names each definition refers to, and how many definitions refer to each name.
+    var references: [String: [String]] = [:]
+    var referenceCount: [String: Int] = [:]
+    /// Bumped on every change of structure; the compiled graph is cached against it.
+    public private(set) var version = 0
+    var cachedGraph: (version: Int, graph: Graph)?
+    /// Counter that makes each random generator's seed distinct.
+    var generatorCounter: UInt64 = 0
+
+    public init() {}
+
+    // MARK: - Reading
+
+    public func definition(_ name: String) -> Definition? { definitions[name] }
+
+    public func leafKind(_ name: String) -> LeafKind? {
+        if case .leaf(let k, _) = definitions[name] { return k }
+        return nil
+    }
+
+    public var functionNames: [String] {
+        order.filter { if case .function = definitions[$0] { return true } else { return false } }
+    }
+
+    // MARK: - Changing
+
+    func bump() {
+        version += 1
+        cachedGraph = nil
+    }
+
+    /// A change to `name`: the compiled graph stays valid unless it used `name`, so a
+    /// long script of new definitions compiles incrementally.
+    func changed(_ name: String) {
+        if let c = cachedGraph, c.graph.named[name] == nil, c.graph.leaves[name] == nil {
+            version += 1
+            cachedGraph = (version, c.graph)
+        } else {
+            bump()
+        }
+    }
+
+    /// Record a definition (after checks), keeping `order` and reference counts.
+    func store(_ name: String, _ def: Definition, references refs: [String]) {
+        if definitions[name] == nil { order.append(name) }
+        for r in references[name] ?? [] { referenceCount[r, default: 1] -= 1 }
+        for r in refs { referenceCount[r, default: 0] += 1 }
+        references[name] = refs
+        definitions[name] = def
+        changed(name)
+    }
+
+    /// Remove a definition. Names that used it see a free symbol from now on.
+    public func remove(_ name: String) -> Bool {
+        guard definitions[name] != nil else { return false }
+        for r in references[name] ?? [] { referenceCount[r, default: 1] -= 1 }
+        references[name] = nil
+        definitions[name] = nil
+        values[name] = nil
+        placeholderShapes[name] = nil
+        order.removeAll { $0 == name }
+        changed(name)
+        return true
+    }
+
+    public func reset() {
+        definitions = [:]
+        order = []
+        values = [:]
+        placeholderShapes = [:]
+        references = [:]
+        referenceCount = [:]
+        bump()
+    }
+
+    /// The cycle `name → … → name` that defining `name` with these references would
+    /// close, if any. Fast when nothing refers to `name` yet (a long chain of new
+    /// definitions costs nothing here).
+    func cycle(defining name: String, references refs: [String]) -> [String]? {
+        if refs.contains(name) { return [name, name] }
+        guard referenceCount[name, default: 0] > 0 else { return nil }
+        // Depth-first search from the references, with parents to rebuild the path.
+        var parent: [String: String] = [:]
+        var stack: [String] = []
+        for r in refs where parent[r] == nil {
+            parent[r] = name
+            stack.append(r)
+        }
+        while let n = stack.popLast() {
+            for m in references[n] ?? [] {
+                if m == name {
+                    var path = [name, n]
+                    var p = n
+                    while let q = parent[p], q != name {
+                        path.insert(q, at: 1)
+                        p = q
+                    }
+                    return path + [name]
+                }
+                if parent[m] == nil {
+                    parent[m] = n
+                    stack.append(m)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Set the value of a leaf without changing the graph's structure (assignment of a
+    /// new literal to an input, training updates).
+    public func setValue(_ name: String, _ v: Value) {
+        values[name] = v
+    }
+
+    /// Define `name` as a leaf of `kind` with `value`.
+    public func defineLeaf(_ name: String, kind: LeafKind, value: Value?, shape: [Int]? = nil, origin: Origin?) {
+        let wasSameLeaf: Bool
+        if case .leaf(let k, _) = definitions[name], k == kind { wasSameLeaf = true } else { wasSameLeaf = false }
+        if let value { values[name] = value } else { values[name] = nil }
+        if let shape { placeholderShapes[name] = shape } else { placeholderShapes[name] = nil }
+        if wasSameLeaf {
+            definitions[name] = .leaf(kind, origin)
+            return
+        }
+        store(name, .leaf(kind, origin), references: [])
+        values[name] = value
+    }
+
+    /// Put back what `name` was before a refused definition.
+    func restore(_ name: String, _ saved: Saved) {
+        if let def = saved.definition {
+            store(name, def, references: saved.references)
+            if let i = order.firstIndex(of: name), let j = saved.position, i != j {
+                order.remove(at: i)
+                order.insert(name, at: Swift.min(j, order.count))
+            }
+        } else {
+            _ = remove(name)
+        }
+        values[name] = saved.value
+        placeholderShapes[name] = saved.shape
+    }
+
+    struct Saved {
+        var definition: Definition?
+        var references: [String]
+        var value: Value?
+        var shape: [Int]?
+        var position: Int?
+    }
+
+    func save(_ name: String) -> Saved {
+        Saved(definition: definitions[name], references: references[name] ?? [], value: values[name],
+              shape: placeholderShapes[name], position: definitions[name] == nil ? nil : order.firstIndex(of: name))
+    }
+
+    public func defineNode(_ name: String, program: Program, expr: ExprID, references refs: [String]) {
+        values[name] = nil
+        placeholderShapes[name] = nil
+        store(name, .node(program, expr), references: refs)
+    }
+
+    public func defineFunction(_ name: String, params: [String], program: Program, body: ExprID, references refs: [String]) {
+        values[name] = nil
+        store(name, .function(params: params, program, body), references: refs)
+    }
+
+    /// The next seed for a random generator: reproducible from `:set seed N`.
+    func nextGeneratorSeed() -> UInt64 {
+        generatorCounter += 1
+        var g = SplitMix64(state: settings.seed &+ generatorCounter &* 0x9E37_79B9)
+        return g.next()
+    }
+
+    public func reseed(_ seed: UInt64) {
+        settings.seed = seed
+        generatorCounter = 0
+    }
+
+    /// Trainable variables in definition order.
+    public var variables: [String] { order.filter { leafKind($0) == .variable } }
+}
+
+extension Session {
+    /// Drop the compiled graph (a setting that ops bake in has changed).
+    public func invalidateGraph() { bump() }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// What a tensor element can be: a double, or a symbolic expression. Every tensor kernel
+/// is written once against this protocol and serves numbers and symbols alike.
+public protocol Scalar: Sendable, Hashable {
+    init(constant: Double)
+    /// The number, when the element is a known constant.
+    var constantValue: Double? { get }
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func / (a: Self, b: Self) -> Self
+    static prefix func - (a: Self) -> Self
+    static func power(_ a: Self, _ b: Self) -> Self
+    static func apply(_ f: UnaryFunction, _ x: Self) -> Self
+    /// Whether this scalar type supports ordering (symbols do not).
+    static var isNumeric: Bool { get }
+}
+
+extension Double: Scalar {
+    public init(constant: Double) { self = constant }
+    public var constantValue: Double? { self }
+    public static func power(_ a: Double, _ b: Double) -> Double { Foundation.pow(a, b) }
+    public static func apply(_ f: UnaryFunction, _ x: Double) -> Double { f(x) }
+    public static var isNumeric: Bool { true }
+}

@@ -1,0 +1,274 @@
+/// A symbolic scalar expression, kept in a canonical, simplified form: constants folded,
+/// `x*1`, `x+0`, `x*0` removed, like terms and like factors collected, numeric
+/// coefficients distributed over sums. Its printed text is computed once, at
+/// construction, and doubles as its identity (two expressions are `==` when their
+/// canonical texts agree), so printing and comparing never recurse.
+///
+/// Expressions deeper than `maxHeight` or larger than `maxSize` become `.invalid`, which
+/// every operation propagates; the evaluator reports it as a clean error. This bounds
+/// the recursion of teardown too.
+public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
+    public static let maxHeight = 200
+    public static let maxSize = 20_000
+
+    public enum Kind {
+        case constant(Double)
+        case symbol(String)
+        /// Terms, sorted, constant (if any) last.
+        case add([Sym])
+        /// Coefficient and non-constant factors, sorted.
+        case mul(Double, [Sym])
+        case power(Sym, Sym)
+        case function(UnaryFunction, Sym)
+        case invalid(String)
+    }
+
+    public let kind: Kind
+    public let text: String
+    /// 1 sum, 2 product or negative constant, 3 power, 4 atom.
+    let precedence: Int
+    let height: Int
+    let size: Int
+
+    private init(_ kind: Kind, text: String, precedence: Int, children: [Sym]) {
+        self.kind = kind
+        self.text = text
+        self.precedence = precedence
+        self.height = 1 + (children.map(\.height).max() ?? 0)
+        self.size = 1 + children.reduce(0) { $0 + $1.size }
+    }
+
+    private static func make(_ kind: Kind, text: String, precedence: Int, children: [Sym]) -> Sym {
+        if let bad = children.first(where: { $0.isInvalid }) { return bad }
+        let s = Sym(kind, text: text, precedence: precedence, children: children)
+        if s.height > maxHeight {
+            return invalid("symbolic expression too deep (more than \(maxHeight) levels)")
+        }
+        if s.size > maxSize {
+            return invalid("symbolic expression too large (more than \(maxSize) terms)")
+        }
+        return s
+    }
+
+    public static func invalid(_ why: String) -> Sym {
+        Sym(.invalid(why), text: "<\(why)>", precedence: 4, children: [])
+    }
+
+    public var isInvalid: Bool {
+        if case .invalid = kind { return true }
+        return false
+    }
+
+    public convenience init(constant: Double) {
+        let t = formatNumber(constant)
+        self.init(.constant(constant), text: t, precedence: constant < 0 ? 2 : 4, children: [])
+    }
+
+    public static func symbol(_ name: String) -> Sym {
+        Sym(.symbol(name), text: name, precedence: 4, children: [])
+    }
+
+    public var constantValue: Double? {
+        if case .constant(let c) = kind { return c }
+        return nil
+    }
+
+    public var description: String { text }
+    public static func == (a: Sym, b: Sym) -> Bool { a === b || a.text == b.text }
+    public func hash(into h: inout Hasher) { h.combine(text) }
+    public static var isNumeric: Bool { false }
+
+    /// Text wrapped in parentheses when its precedence is below `p`.
+    func wrapped(_ p: Int) -> String { precedence < p ? "(\(text))" : text }
+
+    // MARK: - Sums
+
+    /// A term split into numeric coefficient and the rest (`nil` for a constant).
+    private var termParts: (Double, Sym?) {
+        switch kind {
+        case .constant(let c): return (c, nil)
+        case .mul(let c, let fs): return (c, fs.count == 1 ? fs[0] : Sym.rawMul(1, fs))
+        default: return (1, self)
+        }
+    }
+
+    public static func + (a: Sym, b: Sym) -> Sym { sum([a, b]) }
+    public static func - (a: Sym, b: Sym) -> Sym { sum([a, scaled(b, -1)]) }
+    public static prefix func - (a: Sym) -> Sym { scaled(a, -1) }
+
+    /// Sum of terms, canonical.
+    public static func sum(_ items: [Sym]) -> Sym {
+        if let bad = items.first(where: { $0.isInvalid }) { return bad }
+        var constant = 0.0
+        var order: [String] = []
+        var groups: [String: (Double, Sym)] = [:]
+        func addTerm(_ t: Sym) {
+            let (c, mono) = t.termParts
+            guard let mono else {
+                constant += c
+                return
+            }
+            if let g = groups[mono.text] {
+                groups[mono.text] = (g.0 + c, g.1)
+            } else {
+                groups[mono.text] = (c, mono)
+                order.append(mono.text)
+            }
+        }
+        for item in items {
+            if case .add(let ts) = item.kind { ts.forEach(addTerm) } else { addTerm(item) }
+        }
+        var terms: [Sym] = []
+        for key in order.sorted() {
+            guard let (c, mono) = groups[key], c != 0 else { continue }
+            terms.append(scaled(mono, c))
+        }
+        if terms.isEmpty { return Sym(constant: constant) }
+        if terms.count == 1 && constant == 0 { return terms[0] }
+        if constant != 0 { terms.append(Sym(constant: constant)) }
+        // Text: a positive constant goes first when the first term is negative (1 - x).
+        var shown = terms
+        if constant > 0, let first = terms.first, first.isNegativeTerm {
+            shown = [terms[terms.count - 1]] + terms.dropLast()
+        }
+        var text = shown[0].text
+        for t in shown.dropFirst() {
+            text += t.isNegativeTerm ? " - " + t.negatedText : " + " + t.text
+        }
+        return make(.add(terms), text: text, precedence: 1, children: terms)
+    }
+
+    var isNegativeTerm: Bool {
+        switch kind {
+        case .constant(let c): return c < 0
+        case .mul(let c, _): return c < 0
+        default: return false
+        }
+    }
+
+    /// Text of `-self`, for a negative term.
+    var negatedText: String {
+        switch kind {
+        case .constant(let c): return formatNumber(-c)
+        case .mul(let c, let fs): return Sym.mulText(-c, fs)
+        default: return text
+        }
+    }
+
+    // MARK: - Products
+
+    static func scaled(_ x: Sym, _ c: Double) -> Sym {
+        if c == 1 { return x }
+        return product([Sym(constant: c), x])
+    }
+
+    public static func * (a: Sym, b: Sym) -> Sym { product([a, b]) }
+    public static func / (a: Sym, b: Sym) -> Sym { product([a, power(b, Sym(constant: -1))]) }
+
+    static func rawMul(_ c: Double, _ fs: [Sym]) -> Sym {
+        make(.mul(c, fs), text: mulText(c, fs), precedence: 2, children: fs)
+    }
+
+    /// Product of factors, canonical.
+    public static func product(_ items: [Sym]) -> Sym {
+        if let bad = items.first(where: { $0.isInvalid }) { return bad }
+        var coef = 1.0
+        var order: [String] = []
+        var groups: [String: (Sym, [Sym])] = [:]
+        func addFactor(_ f: Sym) {
+            switch f.kind {
+            case .constant(let c): coef *= c
+            case .mul(let c, let fs):
+                coef *= c
+                fs.forEach(addFactor)
+            default:
+                var base = f
+                var e = Sym(constant: 1)
+                if case .power(let b, let x) = f.kind { (base, e) = (b, x) }
+                if groups[base.text] != nil {
+                    groups[base.text]?.1.append(e)
+                } else {
+                    groups[base.text] = (base, [e])
+                    order.append(base.text)
+                }
+            }
+        }
+        items.forEach(addFactor)
+        var factors: [Sym] = []
+        for key in order.sorted() {
+            guard let (base, exps) = groups[key] else { continue }
+            let f = power(base, exps.count == 1 ? exps[0] : sum(exps))
+            if let c = f.constantValue { coef *= c } else if case .mul(let c, let fs) = f.kind {
+                coef *= c
+                factors.append(contentsOf: fs)
+            } else {
+                factors.append(f)
+            }
+        }
+        if coef == 0 || factors.isEmpty { return Sym(constant: coef) }
+        if coef == 1 && factors.count == 1 { return factors[0] }
+        factors.sort { $0.text < $1.text }
+        // Numbers distribute over a sum: 2*(a + b) is 2*a + 2*b.
+        if factors.count == 1, case .add(let ts) = factors[0].kind {
+            return sum(ts.map { scaled($0, coef) })
+        }
+        return rawMul(coef, factors)
+    }
+
+    /// `c*x*y/z`, with negative-exponent factors as the denominator.
+    static func mulText(_ c: Double, _ fs: [Sym]) -> String {
+        var num: [String] = []
+        var den: [(String, Int)] = []
+        for f in fs {
+            if case .power(let b, let e) = f.kind, let ev = e.constantValue, ev < 0 {
+                let flipped = ev == -1 ? b : power(b, Sym(constant: -ev))
+                den.append((flipped.wrapped(3), flipped.precedence))
+            } else {
+                num.append(f.wrapped(2))
+            }
+        }
+        var text: String
+        if num.isEmpty {
+            text = formatNumber(c)
+        } else {
+            let body = num.joined(separator: "*")
+            text = c == 1 ? body : c == -1 ? "-" + body : formatNumber(c) + "*" + body
+        }
+        if !den.isEmpty {
+            text += "/" + (den.count == 1 ? den[0].0 : "(" + den.map(\.0).joined(separator: "*") + ")")
+        }
+        return text
+    }
+
+    // MARK: - Powers and functions
+
+    public static func power(_ base: Sym, _ e: Sym) -> Sym {
+        if base.isInvalid { return base }
+        if e.isInvalid { return e }
+        if let b = base.constantValue, let x = e.constantValue { return Sym(constant: Double.power(b, x)) }
+        if let x = e.constantValue {
+            if x == 0 { return Sym(constant: 1) }
+            if x == 1 { return base }
+            let integral = x == x.rounded()
+            if case .power(let b, let inner) = base.kind, integral { return power(b, inner * e) }
+            if case .mul(let c, let fs) = base.kind, integral {
+                return product([Sym(constant: Double.power(c, x))] + fs.map { power($0, e) })
+            }
+        }
+        if let b = base.constantValue, b == 1 { return base }
+        let text = base.wrapped(4) + "^" + (e.constantValue != nil ? e.text : e.wrapped(4))
+        return make(.power(base, e), text: text, precedence: 3, children: [base, e])
+    }
+
+    public static func apply(_ f: UnaryFunction, _ x: Sym) -> Sym {
+        if x.isInvalid { return x }
+        if let c = x.constantValue { return Sym(constant: f(c)) }
+        switch (f, x.kind) {
+        case (.log, .function(.exp, let y)): return y
+        case (.abs, .function(.abs, _)): return x
+        case (.sqrt, _): return power(x, Sym(constant: 0.5))
+        default: break
+        }
+        return make(.function(f, x), text: "\(f.rawValue)(\(x.text))", precedence: 4, children: [x])
+    }
+}

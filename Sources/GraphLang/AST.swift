@@ -1,0 +1,134 @@
+/// Index of an expression node in its `Program`'s arena.
+public typealias ExprID = Int
+
+/// Binary operators, with their surface spelling.
+public enum BinaryOp: String, Sendable, CaseIterable {
+    case add = "+", sub = "-", mul = "*", div = "/", matmul = "@", pow = "^"
+    case eq = "==", ne = "!=", approx = "~=", lt = "<", le = "<=", gt = ">", ge = ">="
+}
+
+/// An expression node. Children are ids into the same arena rather than nested enums:
+/// a 300 000-term sum is a chain 300 000 deep, and a flat arena is walked and freed
+/// without recursion (a nested `indirect enum` would be freed recursively).
+public enum ExprKind: Sendable, Equatable {
+    case number(Double)
+    case name(String)
+    case string(String)
+    case call(String, [ExprID])
+    /// `[a, b, c]`: a vector of the elements, or of rows when they are vectors.
+    case tensor([ExprID])
+    /// `x[i]`, `A[i, j]` — 1-based.
+    case index(ExprID, [ExprID])
+    case transpose(ExprID)
+    case negate(ExprID)
+    case binary(BinaryOp, ExprID, ExprID)
+}
+
+public struct ExprNode: Sendable {
+    public var kind: ExprKind
+    public var span: Span
+}
+
+/// A statement, with the span of the whole statement.
+public enum Statement: Sendable {
+    case define(name: String, nameSpan: Span, value: ExprID)
+    case function(name: String, nameSpan: Span, params: [String], body: ExprID)
+    case print([ExprID])
+    case assert(ExprID)
+    case command(name: String, args: String, argsStart: Int)
+    case expression(ExprID)
+}
+
+public struct SpannedStatement: Sendable {
+    public var statement: Statement
+    public var span: Span
+}
+
+/// One parsed unit of source (a script, a line, a command's argument): its arena of
+/// expression nodes and its statements.
+public final class Program: Sendable {
+    public let source: SourceFile
+    public let nodes: [ExprNode]
+    public let statements: [SpannedStatement]
+
+    public init(source: SourceFile, nodes: [ExprNode], statements: [SpannedStatement]) {
+        self.source = source
+        self.nodes = nodes
+        self.statements = statements
+    }
+
+    public subscript(id: ExprID) -> ExprNode { nodes[id] }
+
+    /// Names referenced by an expression, in first-use order (iterative walk).
+    public func names(in root: ExprID, excluding bound: Set<String> = []) -> [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        var stack = [root]
+        while let id = stack.popLast() {
+            switch nodes[id].kind {
+            case .name(let n):
+                if !bound.contains(n), seen.insert(n).inserted { out.append(n) }
+            case .call(let f, let args):
+                if seen.insert(f).inserted { out.append(f) }
+                stack.append(contentsOf: args.reversed())
+            default:
+                stack.append(contentsOf: children(of: id).reversed())
+            }
+        }
+        return out
+    }
+
+    /// Direct children of a node.
+    public func children(of id: ExprID) -> [ExprID] {
+        switch nodes[id].kind {
+        case .number, .name, .string: return []
+        case .call(_, let a), .tensor(let a): return a
+        case .index(let b, let a): return [b] + a
+        case .transpose(let x), .negate(let x): return [x]
+        case .binary(_, let l, let r): return [l, r]
+        }
+    }
+
+    /// A parenthesised S-expression of a node, for tests: `(* (+ a b) (+ b 1))`.
+    public func sexpr(_ root: ExprID) -> String {
+        // Iterative post-order: children's strings are built before their parent's.
+        var done: [ExprID: String] = [:]
+        var stack: [(ExprID, Bool)] = [(root, false)]
+        while let (id, expanded) = stack.popLast() {
+            if done[id] != nil { continue }
+            let kids = children(of: id)
+            if !expanded && !kids.isEmpty {
+                stack.append((id, true))
+                for k in kids.reversed() { stack.append((k, false)) }
+                continue
+            }
+            let k = kids.map { done[$0] ?? "?" }
+            let s: String
+            switch nodes[id].kind {
+            case .number(let v): s = formatLiteral(v)
+            case .name(let n): s = n
+            case .string(let t): s = "\"\(t)\""
+            case .call(let f, _): s = "(\(f)" + k.map { " " + $0 }.joined() + ")"
+            case .tensor: s = "[" + k.joined(separator: " ") + "]"
+            case .index: s = "(index " + k.joined(separator: " ") + ")"
+            case .transpose: s = "(' \(k[0]))"
+            case .negate: s = "(- \(k[0]))"
+            case .binary(let op, _, _): s = "(\(op.rawValue) \(k[0]) \(k[1]))"
+            }
+            done[id] = s
+        }
+        return done[root] ?? ""
+    }
+
+    /// S-expression of a statement.
+    public func sexpr(statement: Statement) -> String {
+        switch statement {
+        case .define(let n, _, let v): return "(= \(n) \(sexpr(v)))"
+        case .function(let n, _, let p, let b): return "(fn \(n) (\(p.joined(separator: " "))) \(sexpr(b)))"
+        case .print(let es): return "(print" + es.map { " " + sexpr($0) }.joined() + ")"
+        case .assert(let e): return "(assert \(sexpr(e)))"
+        case .command(let n, let a, _): return a.isEmpty ? "(:\(n))" : "(:\(n) \"\(a)\")"
+        case .expression(let e): return sexpr(e)
+        }
+    }
+}

@@ -1,0 +1,343 @@
+/// A Pratt parser for the graphrepl language. The left-associative levels loop, so a
+/// 300 000-term sum uses no stack; prefix forms and brackets recurse, and their depth is
+/// capped (`maxNesting`) with a clean error instead of a stack overflow.
+public struct Parser {
+    public static let maxNesting = 256
+
+    let source: SourceFile
+    var tokens: [Token]
+    var index = 0
+    var nodes: [ExprNode] = []
+    var depth = 0
+    public private(set) var diagnostics: [Diagnostic] = []
+    /// True when the input ended inside an open bracket: more lines may complete it.
+    public private(set) var endedInsideBracket = false
+
+    public init(source: SourceFile, range: Range<Int>? = nil) {
+        self.source = source
+        var lexer = Lexer(source: source, range: range)
+        self.tokens = lexer.tokenize()
+        self.diagnostics = lexer.diagnostics
+        self.endedInsideBracket = lexer.depth > 0
+    }
+
+    /// Parse a whole unit of statements.
+    public static func parse(_ source: SourceFile) -> (Program, [Diagnostic], incomplete: Bool) {
+        var p = Parser(source: source)
+        let stmts = p.parseStatements()
+        return (Program(source: source, nodes: p.nodes, statements: stmts), p.diagnostics, p.endedInsideBracket)
+    }
+
+    /// Parse one expression filling `range` of the source (a command's argument).
+    public static func parseExpression(_ source: SourceFile, range: Range<Int>) -> Result<(Program, ExprID), Diagnostic> {
+        var p = Parser(source: source, range: range)
+        if let d = p.diagnostics.first { return .failure(d) }
+        do {
+            let e = try p.expression()
+            if !p.check(.eof) {
+                throw p.error("unexpected \(p.current.kind.describe) after the expression", p.current.span)
+            }
+            return .success((Program(source: source, nodes: p.nodes, statements: []), e))
+        } catch let d as Diagnostic {
+            return .failure(d)
+        } catch {
+            return .failure(Diagnostic(.error, "\(error)"))
+        }
+    }
+
+    // MARK: - Tokens
+
+    var current: Token { tokens[index] }
+    func check(_ k: Token.Kind) -> Bool { current.kind == k }
+    mutating func advance() -> Token {
+        let t = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+    mutating func match(_ k: Token.Kind) -> Bool {
+        if check(k) {
+            _ = advance()
+            return true
+        }
+        return false
+    }
+    func error(_ message: String, _ span: Span, notes: [String] = []) -> Diagnostic {
+        Diagnostic(.error, message, source: source, span: span, notes: notes)
+    }
+    @discardableResult
+    mutating func expect(_ k: Token.Kind, _ message: String, notes: [String] = []) throws -> Token {
+        if check(k) { return advance() }
+        var span = current.span
+        if current.kind == .newline || current.kind == .eof || current.kind == .semicolon {
+            span = Span(tokens[Swift.max(0, index - 1)].span.end, tokens[Swift.max(0, index - 1)].span.end + 1)
+        }
+        throw error(message + ", found \(current.kind.describe)", span, notes: notes)
+    }
+    mutating func add(_ kind: ExprKind, _ span: Span) -> ExprID {
+        nodes.append(ExprNode(kind: kind, span: span))
+        return nodes.count - 1
+    }
+
+    // MARK: - Statements
+
+    mutating func parseStatements() -> [SpannedStatement] {
+        var out: [SpannedStatement] = []
+        while !check(.eof) {
+            if match(.newline) || match(.semicolon) { continue }
+            do {
+                out.append(try statement())
+                if !(check(.newline) || check(.semicolon) || check(.eof)) {
+                    var notes: [String] = []
+                    if case .identifier(let w) = current.kind, w == "wrt" || w == "with" {
+                        notes = ["hint: '\(w)' belongs to a command, such as ':paths e wrt b'"]
+                    }
+                    throw error("unexpected \(current.kind.describe) after the statement", current.span, notes: notes)
+                }
+            } catch let d as Diagnostic {
+                diagnostics.append(d)
+                // Skip to the next statement.
+                while !(check(.newline) || check(.semicolon) || check(.eof)) { _ = advance() }
+            } catch {
+                diagnostics.append(self.error("\(error)", current.span))
+            }
+        }
+        return out
+    }
+
+    mutating func statement() throws -> SpannedStatement {
+        let start = current.span.start
+        func done(_ s: Statement) -> SpannedStatement {
+            SpannedStatement(statement: s, span: Span(start, tokens[Swift.max(0, index - 1)].span.end))
+        }
+        if case .command(let name, let args, let argsStart) = current.kind {
+            _ = advance()
+            return done(.command(name: name, args: args, argsStart: argsStart))
+        }
+        if case .identifier(let word) = current.kind {
+            let next = tokens[Swift.min(index + 1, tokens.count - 1)].kind
+            switch word {
+            case "print":
+                if next != .equal {
+                    _ = advance()
+                    var es = [try expression()]
+                    while match(.comma) { es.append(try expression()) }
+                    return done(.print(es))
+                }
+            case "assert":
+                if next != .equal {
+                    _ = advance()
+                    return done(.assert(try expression()))
+                }
+            case "fn":
+                if case .identifier = next {
+                    _ = advance()
+                    let nameTok = advance()
+                    guard case .identifier(let name) = nameTok.kind else { throw error("expected a function name", nameTok.span) }
+                    try expect(.leftParen, "expected '(' after 'fn \(name)'")
+                    var params: [String] = []
+                    if !check(.rightParen) {
+                        repeat {
+                            let t = current
+                            guard case .identifier(let p) = t.kind else {
+                                throw error("expected a parameter name, found \(t.kind.describe)", t.span)
+                            }
+                            if params.contains(p) { throw error("parameter '\(p)' appears twice", t.span) }
+                            params.append(p)
+                            _ = advance()
+                        } while match(.comma)
+                    }
+                    try expect(.rightParen, "expected ')' to close the parameters of '\(name)'")
+                    try expect(.equal, "expected '=' after 'fn \(name)(\(params.joined(separator: ", ")))'")
+                    let body = try expression()
+                    return done(.function(name: name, nameSpan: nameTok.span, params: params, body: body))
+                }
+            default: break
+            }
+            if next == .equal {
+                let nameTok = advance()
+                _ = advance()
+                if check(.newline) || check(.eof) || check(.semicolon) {
+                    throw error("expected an expression after '\(word) ='", Span(current.span.start, current.span.start + 1))
+                }
+                return done(.define(name: word, nameSpan: nameTok.span, value: try expression()))
+            }
+        }
+        let e = try expression()
+        if check(.equal) {
+            throw error("only a name can be defined: the left side of '=' must be a name", nodes[e].span,
+                        notes: ["hint: to compare, write '=='"])
+        }
+        return done(.expression(e))
+    }
+
+    // MARK: - Expressions
+
+    /// Binding power of an infix operator (higher binds tighter).
+    static func infix(_ k: Token.Kind) -> (BinaryOp, Int)? {
+        switch k {
+        case .equalEqual: return (.eq, 1)
+        case .bangEqual: return (.ne, 1)
+        case .tildeEqual: return (.approx, 1)
+        case .less: return (.lt, 1)
+        case .lessEqual: return (.le, 1)
+        case .greater: return (.gt, 1)
+        case .greaterEqual: return (.ge, 1)
+        case .plus: return (.add, 2)
+        case .minus: return (.sub, 2)
+        case .star: return (.mul, 3)
+        case .slash: return (.div, 3)
+        case .at: return (.matmul, 3)
+        case .caret: return (.pow, 5)
+        default: return nil
+        }
+    }
+
+    public mutating func expression() throws -> ExprID { try parse(0) }
+
+    mutating func enter(_ span: Span) throws {
+        depth += 1
+        if depth > Parser.maxNesting {
+            throw error("expression nested too deeply (more than \(Parser.maxNesting) levels)", span,
+                        notes: ["hint: split it into named steps, such as 't = …' then 'u = f(t)'"])
+        }
+    }
+
+    mutating func parse(_ minPower: Int) throws -> ExprID {
+        try enter(current.span)
+        defer { depth -= 1 }
+        var left = try unary()
+        while let (op, power) = Parser.infix(current.kind), power > minPower {
+            let opTok = advance()
+            if check(.newline) || check(.eof) || check(.semicolon) {
+                throw error("expected an expression after '\(op.rawValue)'", opTok.span)
+            }
+            // `^` is right-associative: its right side may hold another `^`.
+            let right = try op == .pow ? parse(power - 1) : parse(power)
+            if power == 1, let (_, p2) = Parser.infix(current.kind), p2 == 1 {
+                throw error("comparisons do not chain", current.span,
+                            notes: ["hint: write (a < b) * (b < c) for both"])
+            }
+            left = add(.binary(op, left, right), nodes[left].span.merged(with: nodes[right].span))
+        }
+        return left
+    }
+
+    /// `-x` binds looser than `^` (so `-x^2` is `-(x^2)`) and tighter than `*`.
+    mutating func unary() throws -> ExprID {
+        if check(.minus) || check(.plus) {
+            let t = advance()
+            try enter(t.span)
+            defer { depth -= 1 }
+            let operand = try unary()
+            if t.kind == .plus { return operand }
+            if case .number(let v) = nodes[operand].kind {
+                // A negative literal stays a literal, so `a = -1` defines an input.
+                let span = t.span.merged(with: nodes[operand].span)
+                if case .number = nodes[operand].kind, nodes.count - 1 == operand {
+                    nodes[operand] = ExprNode(kind: .number(-v), span: span)
+                    return operand
+                }
+            }
+            return add(.negate(operand), t.span.merged(with: nodes[operand].span))
+        }
+        let base = try postfix()
+        if check(.caret) {
+            let opTok = advance()
+            if check(.newline) || check(.eof) { throw error("expected an exponent after '^'", opTok.span) }
+            let exponent = try unaryExponent()
+            return add(.binary(.pow, base, exponent), nodes[base].span.merged(with: nodes[exponent].span))
+        }
+        return base
+    }
+
+    /// The right side of `^`: right-associative, and may start with a sign (`x^-1`).
+    mutating func unaryExponent() throws -> ExprID {
+        try enter(current.span)
+        defer { depth -= 1 }
+        return try unary()
+    }
+
+    mutating func postfix() throws -> ExprID {
+        var e = try primary()
+        while true {
+            if check(.quote) {
+                let t = advance()
+                e = add(.transpose(e), nodes[e].span.merged(with: t.span))
+            } else if check(.leftBracket) {
+                let open = advance()
+                try enter(open.span)
+                defer { depth -= 1 }
+                var args: [ExprID] = []
+                if check(.rightBracket) { throw error("an index needs at least one position, such as x[1]", current.span) }
+                repeat { args.append(try expression()) } while match(.comma)
+                let close = try expect(.rightBracket, "expected ']' to close the index")
+                _ = open
+                e = add(.index(e, args), nodes[e].span.merged(with: close.span))
+            } else {
+                return e
+            }
+        }
+    }
+
+    mutating func primary() throws -> ExprID {
+        let t = current
+        switch t.kind {
+        case .number(let v):
+            _ = advance()
+            if case .identifier(let w) = current.kind, current.span.start == t.span.end {
+                throw error("a number cannot run into a name: '\(source.text(t.span))\(w)'",
+                            t.span.merged(with: current.span), notes: ["hint: write '\(source.text(t.span))*\(w)' for a product"])
+            }
+            return add(.number(v), t.span)
+        case .string(let s):
+            _ = advance()
+            return add(.string(s), t.span)
+        case .identifier(let name):
+            _ = advance()
+            if ["print", "assert", "fn"].contains(name), !check(.leftParen) {
+                throw error("'\(name)' starts a statement and cannot be used inside an expression", t.span)
+            }
+            if check(.leftParen) {
+                let open = advance()
+                try enter(open.span)
+                defer { depth -= 1 }
+                var args: [ExprID] = []
+                if !check(.rightParen) {
+                    repeat { args.append(try expression()) } while match(.comma)
+                }
+                let close = try expect(.rightParen, "expected ')' to close the call to '\(name)'")
+                return add(.call(name, args), t.span.merged(with: close.span))
+            }
+            return add(.name(name), t.span)
+        case .leftParen:
+            let open = advance()
+            try enter(open.span)
+            defer { depth -= 1 }
+            if check(.rightParen) { throw error("expected an expression inside '()'", current.span) }
+            let e = try expression()
+            let col = source.location(of: open.span.start).column
+            try expect(.rightParen, "expected ')' to close the '(' at column \(col)")
+            return e
+        case .leftBracket:
+            let open = advance()
+            try enter(open.span)
+            defer { depth -= 1 }
+            var elems: [ExprID] = []
+            if !check(.rightBracket) {
+                repeat {
+                    if check(.rightBracket) { break }  // trailing comma
+                    elems.append(try expression())
+                } while match(.comma)
+            }
+            let col = source.location(of: open.span.start).column
+            let close = try expect(.rightBracket, "expected ']' or ',' in the list opened at column \(col)")
+            return add(.tensor(elems), open.span.merged(with: close.span))
+        case .eof, .newline, .semicolon:
+            throw error("expected an expression", Span(t.span.start, t.span.start + 1))
+        case .command(let name, _, _):
+            throw error("a command must start its own statement", t.span, notes: ["hint: put ':\(name)' on its own line or after ';'"])
+        default:
+            throw error("expected an expression, found \(t.kind.describe)", t.span)
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import Engine
+import Foundation
+import GraphLang
+
+/// The `:commands`. Each takes the raw text after its name; `CommandArgs` reads it.
+enum Commands {
+    struct Info {
+        let name: String
+        let usage: String
+        let summary: String
+        let example: String
+    }
+
+    static let all: [Info] = [
+        Info(name: "help", usage: ":help [topic]", summary: "commands, functions, syntax; :help grad explains one thing", example: ":help paths"),
+        Info(name: "list", usage: ":list", summary: "every definition: name, kind, shape, value", example: ":list"),
+        Info(name: "del", usage: ":del name", summary: "remove a definition (names that used it see a free symbol)", example: ":del c"),
+        Info(name: "reset", usage: ":reset", summary: "remove every definition", example: ":reset"),
+        Info(name: "set", usage: ":set [option value]", summary: "show or change settings: digits, seed, rtol, atol", example: ":set digits 4"),
+        Info(name: "load", usage: ":load file", summary: "run a script into the session", example: ":load tutorials/01-computation-graphs.graph"),
+        Info(name: "save", usage: ":save file", summary: "write a script that rebuilds the session (atomically)", example: ":save session.graph"),
+        Info(name: "quit", usage: ":quit", summary: "leave graphrepl", example: ":quit"),
+    ]
+
+    static func run(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
+        switch call.name {
+        case "help": help(call, interp)
+        case "list": list(interp)
+        case "del":
+            let names = call.args.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+            guard !names.isEmpty else { throw call.diagnostic("':del' needs a name", notes: ["usage: :del name"]) }
+            for n in names where !interp.session.remove(n) {
+                throw call.diagnostic("'\(n)' is not defined", notes: didYouMean(n, among: interp.session.order))
+            }
+        case "reset":
+            interp.session.reset()
+            interp.write("session cleared\n")
+        case "set": try set(call, interp)
+        case "load": try load(call, interp)
+        case "save": try save(call, interp)
+        case "quit", "q", "exit": throw Interpreter.Quit()
+        default:
+            let names = all.map(\.name)
+            throw Diagnostic(.error, "unknown command ':\(call.name)'", source: call.program.source,
+                             span: Span(call.span.start, call.span.start + 1 + call.name.utf8.count),
+                             notes: didYouMean(call.name, among: names) + ["hint: :help lists the commands"])
+        }
+    }
+
+    // MARK: - Housekeeping
+
+    static func help(_ call: Interpreter.CommandCall, _ interp: Interpreter) {
+        let topic = call.args.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":"))
+        if topic.isEmpty {
+            var s = "graphrepl — computation graphs and their derivatives\n\n"
+            s += "  a = 3; b = 2          inputs (leaves with values)\n"
+            s += "  e = (a+b)*(b+1)       an operation node, bound late like a spreadsheet cell\n"
+            s += "  print grad(e, b)      ∂e/∂b = 8\n\n"
+            s += "commands:\n"
+            for c in all { s += "  " + c.usage.padding(toLength: 24, withPad: " ", startingAt: 0) + c.summary + "\n" }
+            s += "\nfunctions: " + Builtins.all.map(\.name).joined(separator: " ") + "\n"
+            s += "type :help NAME for one command or function, :help syntax for the language\n"
+            interp.write(s)
+            return
+        }
+        if topic == "syntax" {
+            interp.write(syntaxHelp)
+            return
+        }
+        if let c = all.first(where: { $0.name == topic }) {
+            interp.write("\(c.usage)\n  \(c.summary)\n  example: \(c.example)\n")
+            return
+        }
+        if let b = Builtins.byName[topic] {
+            interp.write("\(b.usage)\n  \(b.summary)\n  example: \(b.example)\n")
+            return
+        }
+        let hint = didYouMean(topic, among: all.map(\.name) + Builtins.all.map(\.name) + ["syntax"])
+        interp.writeError("no help for '\(topic)'\n" + hint.map { "  \($0)\n" }.joined())
+    }
+
+    static let syntaxHelp = """
+        one statement per line, or several separated by ';'; '#' starts a comment
+        a line whose brackets are open continues on the next
+
+          name = expr          define (inputs from numbers: a = 3, W = [[1, -1], [0, 1]])
+          fn f(x, y) = expr    a function
+          print expr, …        print values
+          assert expr          stop unless every element is true
+          :command args        a command (:help lists them)
+
+        operators, tightest first:
+          x[i], A[i, j]        indexing, 1-based
+          A'                   transpose
+          x ^ y                power (right-associative)
+          -x                   negation
+          *  /  @              elementwise product and quotient; matrix product
+          +  -                 elementwise sum and difference
+          == != ~= < <= > >=   comparisons (~= is approximate)
+
+        """
+
+    static func list(_ interp: Interpreter) {
+        let s = interp.session
+        guard !s.order.isEmpty else {
+            interp.write("nothing is defined yet\n")
+            return
+        }
+        var rows: [[String]] = [["name", "kind", "shape", "value"]]
+        for name in s.order {
+            switch s.definition(name) {
+            case .leaf(let kind, _):
+                let shape = s.values[name]?.shape ?? s.placeholderShapes[name] ?? []
+                let v = s.values[name].map { short(interp.format($0)) } ?? "(fed when run)"
+                rows.append([name, kind.rawValue, shapeText(shape), v])
+            case .node(let p, let e):
+                let text = p.source.text(p[e].span)
+                var v = "= " + short(text)
+                if let id = try? s.node(named: name), let value = try? quietValue(interp, id) {
+                    v += "  → " + short(interp.format(value))
+                    rows.append([name, "op", shapeText(value.shape), v])
+                } else {
+                    rows.append([name, "op", "?", v])
+                }
+            case .function(let params, let p, let e):
+                rows.append(["\(name)(\(params.joined(separator: ", ")))", "function", "", "= " + short(p.source.text(p[e].span))])
+            case nil: break
+            }
+        }
+        interp.write(table(rows))
+    }
+
+    static func quietValue(_ interp: Interpreter, _ id: Int) throws -> Value {
+        var w: [Diagnostic] = []
+        let vs = try interp.session.evaluate([id], warnings: &w, interrupted: interp.interrupted)
+        guard let v = vs[id] else { throw EvalError("no value") }
+        return v
+    }
+
+    static func short(_ s: String, _ n: Int = 48) -> String {
+        let one = s.replacingOccurrences(of: "\n", with: " ")
+        return one.count > n ? String(one.prefix(n - 1)) + "…" : one
+    }
+
+    /// Columns padded to their widest cell.
+    static func table(_ rows: [[String]], indent: String = "") -> String {
+        guard let width = rows.map(\.count).max() else { return "" }
+        var w = [Int](repeating: 0, count: width)
+        for r in rows { for (i, c) in r.enumerated() { w[i] = max(w[i], c.count) } }
+        var out = ""
+        for r in rows {
+            var line = indent
+            for (i, c) in r.enumerated() {
+                line += i == r.count - 1 ? c : c.padding(toLength: w[i] + 2, withPad: " ", startingAt: 0)
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    static func set(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
+        let parts = call.args.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let s = interp.session
+        if parts.isEmpty {
+            interp.write(table([
+                ["digits", s.settings.digits.map(String.init) ?? "full", "significant digits shown (full: shortest exact)"],
+                ["seed", String(s.settings.seed), "seed of uniform and normal"],
+                ["rtol", formatNumber(s.settings.relativeTolerance), "relative tolerance of ~="],
+                ["atol", formatNumber(s.settings.absoluteTolerance), "absolute tolerance of ~="],
+                ["color", interp.color ? "on" : "off", "colour in messages"],
+            ]))
+            return
+        }
+        guard parts.count == 2 else { throw call.diagnostic("usage: :set option value (:set alone shows them)") }
+        let (key, v) = (parts[0], parts[1])
+        switch key {
+        case "digits":
+            if v == "full" { s.settings.digits = nil; return }
+            guard let d = Int(v), d >= 1, d <= 17 else { throw call.diagnostic("digits must be 1 to 17, or full") }
+            s.settings.digits = d
+        case "seed":
+            guard let n = UInt64(v) else { throw call.diagnostic("seed must be a whole number ≥ 0") }
+            s.reseed(n)
+        case "rtol", "atol":
+            guard let x = Double(v), x >= 0 else { throw call.diagnostic("\(key) must be a number ≥ 0") }
+            if key == "rtol" { s.settings.relativeTolerance = x } else { s.settings.absoluteTolerance = x }
+            s.invalidateGraph()
+        case "color", "colour":
+            guard ["on", "off"].contains(v) else { throw call.diagnostic("color is on or off") }
+            interp.color = v == "on"
+        default:
+            throw call.diagnostic("unknown setting '\(key)'", notes: didYouMean(key, among: ["digits", "seed", "rtol", "atol", "color"]))
+        }
+    }
+
+    static func path(_ call: Interpreter.CommandCall) throws -> String {
+        var p = call.args.trimmingCharacters(in: .whitespaces)
+        if p.hasPrefix("\""), p.hasSuffix("\""), p.count >= 2 { p = String(p.dropFirst().dropLast()) }
+        guard !p.isEmpty else { throw call.diagnostic("':\(call.name)' needs a file name", notes: ["usage: :\(call.name) file.graph"]) }
+        return p
+    }
+
+    static func load(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
+        let p = try path(call)
+        guard let data = FileManager.default.contents(atPath: p) else {
+            throw call.diagnostic("cannot read '\(p)'")
+        }
+        switch interp.run(SourceFile(name: p, bytes: [UInt8](data))) {
+        case .ok: return
+        case .quit: throw Interpreter.Quit()
+        default: throw call.diagnostic("'\(p)' stopped at an error (shown above)")
+        }
+    }
+
+    static func save(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
+        let p = try path(call)
+        let text = SessionWriter.script(interp.session)
+        let url = URL(fileURLWithPath: p)
+        do {
+            // Written to a temporary file beside the target, then renamed over it.
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw call.diagnostic("cannot write '\(p)': \(error.localizedDescription)")
+        }
+        interp.write("saved \(interp.session.order.count) definitions to \(p)\n")
+    }
+}

@@ -1,0 +1,140 @@
+import Engine
+import Foundation
+import GraphLang
+
+/// Exit statuses, as documented in `--help` and the README.
+enum ExitStatus {
+    static let ok: Int32 = 0
+    static let runtime: Int32 = 1
+    static let syntax: Int32 = 2
+    static let usage: Int32 = 64
+    static let noInput: Int32 = 66
+}
+
+/// Standard output, flushed as results are produced.
+final class StandardOutput {
+    static func write(_ s: String) {
+        FileHandle.standardOutput.write(Data(s.utf8))
+    }
+    static func writeError(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
+    }
+}
+
+/// Set by the SIGINT handler; read between nodes of a long computation.
+nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
+
+/// Runs graphrepl: scripts, code, piped input, or the interactive loop.
+final class Driver {
+    let interpreter: Interpreter
+    var outcome: Interpreter.Outcome = .ok
+
+    init(color: Bool, write: @escaping (String) -> Void = StandardOutput.write,
+         writeError: @escaping (String) -> Void = StandardOutput.writeError) {
+        interpreter = Interpreter(write: write, writeError: writeError)
+        interpreter.color = color
+        interpreter.interrupted = { interruptRequested != 0 }
+        interpreter.commands = { interp, call in try Commands.run(call, interp) }
+    }
+
+    static func terminalWantsColor() -> Bool {
+        if ProcessInfo.processInfo.environment["NO_COLOR"] != nil { return false }
+        return isatty(STDOUT_FILENO) != 0 && isatty(STDERR_FILENO) != 0
+    }
+
+    static func status(_ o: Interpreter.Outcome) -> Int32 {
+        switch o {
+        case .ok, .quit: return ExitStatus.ok
+        case .syntaxError: return ExitStatus.syntax
+        case .runtimeError: return ExitStatus.runtime
+        }
+    }
+
+    func main(files: [String], code: [String], interactive: Bool) -> Int32 {
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                interpreter.writeError("graphrepl: cannot read '\(path)': no such file or not readable\n")
+                return ExitStatus.noInput
+            }
+            let o = interpreter.run(SourceFile(name: path, bytes: [UInt8](data)))
+            if o == .quit { return ExitStatus.ok }
+            if o != .ok { return Driver.status(o) }
+        }
+        for (i, c) in code.enumerated() {
+            let o = interpreter.run(SourceFile(name: code.count > 1 ? "-e#\(i + 1)" : "-e", text: c))
+            if o == .quit { return ExitStatus.ok }
+            if o != .ok { return Driver.status(o) }
+        }
+        let stdinIsTerminal = isatty(STDIN_FILENO) != 0
+        if interactive || (files.isEmpty && code.isEmpty) {
+            if stdinIsTerminal {
+                installInterruptHandler()
+                return repl(reader: EditLineReader(historyPath: Driver.historyPath()), banner: true)
+            }
+            if interactive {
+                return repl(reader: PlainLineReader(showPrompt: false), banner: false)
+            }
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return Driver.status(interpreter.run(SourceFile(name: "<stdin>", bytes: [UInt8](data))))
+        }
+        return ExitStatus.ok
+    }
+
+    func installInterruptHandler() {
+        signal(SIGINT) { _ in interruptRequested = 1 }
+    }
+
+    /// The history file: $XDG_STATE_HOME/graphrepl/history, else ~/.local/state/graphrepl/history.
+    static func historyPath() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let h = env["GRAPHREPL_HISTORY"] { return h.isEmpty ? nil : h }
+        let base: String
+        if let x = env["XDG_STATE_HOME"], !x.isEmpty {
+            base = x
+        } else if let home = env["HOME"], !home.isEmpty {
+            base = home + "/.local/state"
+        } else {
+            return nil
+        }
+        let dir = base + "/graphrepl"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir + "/history"
+    }
+
+    /// The interactive loop: read a statement (more lines while a bracket is open), run
+    /// it, repeat until end of input or `:quit`. Errors never end the loop.
+    func repl(reader: LineReader, banner: Bool) -> Int32 {
+        if banner {
+            interpreter.write("graphrepl \(GraphREPL.version) — type :help for help, Ctrl-D to leave\n")
+        }
+        var entry = 0
+        while true {
+            var text = ""
+            var prompt = ">>> "
+            while true {
+                interruptRequested = 0
+                guard let line = reader.readLine(prompt: prompt) else {
+                    if banner { interpreter.write("\n") }
+                    return ExitStatus.ok
+                }
+                if interruptRequested != 0 {
+                    text = ""
+                    break
+                }
+                text += (text.isEmpty ? "" : "\n") + line
+                let (_, _, incomplete) = Parser.parse(SourceFile(name: "", text: text))
+                if incomplete && text.utf8.count < 1_000_000 {
+                    prompt = "... "
+                    continue
+                }
+                break
+            }
+            if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            reader.addHistory(text)
+            entry += 1
+            interruptRequested = 0
+            let o = interpreter.run(SourceFile(name: "<input>", text: text), stopAtFirstError: true)
+            if o == .quit { return ExitStatus.ok }
+        }
+    }
+}

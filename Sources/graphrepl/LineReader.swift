@@ -1,0 +1,70 @@
+import CEdit
+import Foundation
+
+/// Where the REPL gets its lines: libedit on a terminal, plain reads otherwise, or a
+/// script in tests.
+protocol LineReader: AnyObject {
+    /// The next line without its newline; nil at end of input (Ctrl-D).
+    func readLine(prompt: String) -> String?
+    func addHistory(_ line: String)
+}
+
+/// Lines from standard input with no editing (pipes, tests of the binary).
+final class PlainLineReader: LineReader {
+    let showPrompt: Bool
+    init(showPrompt: Bool) { self.showPrompt = showPrompt }
+    func readLine(prompt: String) -> String? {
+        if showPrompt {
+            FileHandle.standardOutput.write(Data(prompt.utf8))
+        }
+        return Swift.readLine(strippingNewline: true)
+    }
+    func addHistory(_ line: String) {}
+}
+
+/// Lines given in advance, for testing the loop without a terminal.
+final class ScriptedLineReader: LineReader {
+    var lines: [String]
+    var prompts: [String] = []
+    init(_ lines: [String]) { self.lines = lines }
+    func readLine(prompt: String) -> String? {
+        prompts.append(prompt)
+        return lines.isEmpty ? nil : lines.removeFirst()
+    }
+    func addHistory(_ line: String) {}
+}
+
+/// libedit's readline, with history kept in a file.
+final class EditLineReader: LineReader {
+    let historyPath: String?
+    static let historyLimit: Int32 = 2000
+
+    init(historyPath: String?) {
+        self.historyPath = historyPath
+        setlocale(LC_CTYPE, "")
+        cedit_set_name("graphrepl")
+        using_history()
+        stifle_history(EditLineReader.historyLimit)
+        if let historyPath, FileManager.default.fileExists(atPath: historyPath) {
+            if read_history(historyPath) != 0 {
+                FileHandle.standardError.write(Data("warning: cannot read history from \(historyPath)\n".utf8))
+            }
+        }
+    }
+
+    func readLine(prompt: String) -> String? {
+        guard let p = readline(prompt) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    func addHistory(_ line: String) {
+        guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+        add_history(line)
+        if let historyPath {
+            if write_history(historyPath) != 0 {
+                FileHandle.standardError.write(Data("warning: cannot save history to \(historyPath)\n".utf8))
+            }
+        }
+    }
+}
