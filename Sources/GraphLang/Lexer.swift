@@ -120,23 +120,29 @@ public struct Lexer {
             // Unknown byte: report it (whole UTF-8 sequence) and go on.
             var e = start + 1
             if c >= 0x80 { while e < end, bytes[e] & 0xC0 == 0x80 { e += 1 } }
-            pos = e
-            let shown: String
+            var shown: String
             if c == 0 {
-                shown = "a NUL byte"
+                shown = "NUL byte"
             } else if c >= 0x80 {
                 let s = source.text(Span(start, e))
-                shown = s.contains("\u{FFFD}") ? "invalid UTF-8" : "'\(s)'"
+                if s.contains("\u{FFFD}") {
+                    // One error for a whole run of bytes that are not UTF-8.
+                    while e < end, bytes[e] >= 0x80 { e += 1 }
+                    shown = "bytes: not valid UTF-8"
+                } else {
+                    shown = "character '\(s)'"
+                }
             } else {
-                shown = "'\(source.text(Span(start, e)))'"
+                shown = "character '\(source.text(Span(start, e)))'"
             }
+            pos = e
             var notes: [String] = []
             if c == UInt8(ascii: "!") { notes = ["hint: '!=' means not equal"] }
             if c == UInt8(ascii: "~") { notes = ["hint: '~=' means approximately equal"] }
             if source.text(Span(start, e)) == "×" || source.text(Span(start, e)) == "·" {
                 notes = ["hint: write '*' for a product"]
             }
-            error("unexpected character \(shown)", Span(start, e), notes: notes)
+            error("unexpected \(shown)", Span(start, e), notes: notes)
         }
     }
 

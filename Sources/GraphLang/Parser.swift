@@ -263,15 +263,14 @@ public struct Parser {
             if check(.quote) {
                 let t = advance()
                 e = add(.transpose(e), nodes[e].span.merged(with: t.span))
-            } else if check(.leftBracket) {
-                let open = advance()
-                try enter(open.span)
-                defer { depth -= 1 }
+            } else if check(.leftBracket), current.span.start == nodes[e].span.end {
+                // Indexing only when '[' touches what it indexes: in `[[1, 2] [3, 4]]`
+                // the second list is a missing comma, not an index.
+                _ = advance()
                 var args: [ExprID] = []
                 if check(.rightBracket) { throw error("an index needs at least one position, such as x[1]", current.span) }
                 repeat { args.append(try expression()) } while match(.comma)
                 let close = try expect(.rightBracket, "expected ']' to close the index")
-                _ = open
                 e = add(.index(e, args), nodes[e].span.merged(with: close.span))
             } else {
                 return e
@@ -298,9 +297,7 @@ public struct Parser {
                 throw error("'\(name)' starts a statement and cannot be used inside an expression", t.span)
             }
             if check(.leftParen) {
-                let open = advance()
-                try enter(open.span)
-                defer { depth -= 1 }
+                _ = advance()
                 var args: [ExprID] = []
                 if !check(.rightParen) {
                     repeat { args.append(try expression()) } while match(.comma)
@@ -311,17 +308,14 @@ public struct Parser {
             return add(.name(name), t.span)
         case .leftParen:
             let open = advance()
-            try enter(open.span)
-            defer { depth -= 1 }
             if check(.rightParen) { throw error("expected an expression inside '()'", current.span) }
             let e = try expression()
             let col = source.location(of: open.span.start).column
-            try expect(.rightParen, "expected ')' to close the '(' at column \(col)")
+            let close = try expect(.rightParen, "expected ')' to close the '(' at column \(col)")
+            nodes[e].span = open.span.merged(with: close.span)
             return e
         case .leftBracket:
             let open = advance()
-            try enter(open.span)
-            defer { depth -= 1 }
             var elems: [ExprID] = []
             if !check(.rightBracket) {
                 repeat {

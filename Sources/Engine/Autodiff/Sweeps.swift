@@ -8,20 +8,20 @@ public enum Sweeps {
     /// (`dep`), accumulated with `+=` over fan-out, in reverse topological order.
     /// Returns the adjoints (nil where zero) and the number of node rules applied.
     public static func reverse<A: Algebra>(
-        _ a: inout A, graph: Graph, order: [Int], value: (Int) -> A.T, output: Int, seed: A.T, dep: [Bool],
+        _ a: inout A, graph: Graph, order: [Int], value: (Int) -> A.T, output: Int, seed: A.T, dep: NodeMap<Bool>,
         visit: ((Int, A.T) -> Void)? = nil
-    ) throws -> (adjoints: [A.T?], rules: Int) {
-        var adj = [A.T?](repeating: nil, count: graph.nodes.count)
+    ) throws -> (adjoints: NodeMap<A.T>, rules: Int) {
+        var adj = NodeMap<A.T>(graphSize: graph.nodes.count, touched: order.count)
         adj[output] = seed
         var rules = 0
-        for n in order.reversed() where dep[n] {
+        for n in order.reversed() where dep[n] == true {
             guard let g = adj[n] else { continue }
             visit?(n, g)
             let node = graph.nodes[n]
             switch node.kind {
             case .op(let op):
                 let d = op.differentiableInputs(node.inputs.count)
-                let wants = node.inputs.enumerated().map { i, c in i < d.count && d[i] && dep[c] }
+                let wants = node.inputs.enumerated().map { i, c in i < d.count && d[i] && dep[c] == true }
                 guard wants.contains(true) else { continue }
                 rules += 1
                 let contributions = try op.vjp(&a, node.inputs.map(value), value(n), g, wants: wants)
@@ -40,13 +40,13 @@ public enum Sweeps {
     /// Forward mode: the tangent ∂node/∂source of every node that depends on the source,
     /// in topological order.
     public static func forward<A: Algebra>(
-        _ a: inout A, graph: Graph, order: [Int], value: (Int) -> A.T, input: Int, seed: A.T, dep: [Bool],
+        _ a: inout A, graph: Graph, order: [Int], value: (Int) -> A.T, input: Int, seed: A.T, dep: NodeMap<Bool>,
         visit: ((Int, A.T) -> Void)? = nil
-    ) throws -> (tangents: [A.T?], rules: Int) {
-        var tan = [A.T?](repeating: nil, count: graph.nodes.count)
+    ) throws -> (tangents: NodeMap<A.T>, rules: Int) {
+        var tan = NodeMap<A.T>(graphSize: graph.nodes.count, touched: order.count)
         tan[input] = seed
         var rules = 0
-        for n in order where dep[n] {
+        for n in order where dep[n] == true {
             if n != input {
                 let node = graph.nodes[n]
                 switch node.kind {

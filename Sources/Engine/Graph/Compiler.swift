@@ -169,12 +169,6 @@ struct Compiler {
                 throw fail(p, e, "'\(f)' takes \(want) argument\(b.arity.upperBound == 1 ? "" : "s"), got \(args.count)",
                            notes: ["usage: \(b.usage)"])
             }
-            if ["grad", "jacobian", "hessian"].contains(f) {
-                guard case .name = p[args[1]].kind else {
-                    throw fail(p, args[1], "the second argument of \(f) must be the name of a leaf, such as b",
-                               notes: ["hint: define it first, as 'x = [1, 2]', then \(f)(y, x)"])
-                }
-            }
             return
         }
         if case .function(let params, _, _) = session.definition(f) {
@@ -291,7 +285,7 @@ struct Compiler {
         case "reshape": return op(.reshape(try staticShape(p, args[1])), [r(0)])
         case "cross_entropy":
             // -sum(label * log(prediction)) along the last axis: one loss per row.
-            return op(.neg, [op(.sum(axis: -1), [op(.mul, [r(0), op(.unary(.log), [r(1)])])])])
+            return op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])])
         case "mse":
             let two = add(.literal(.scalar(2)), [], p, e, env)
             return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
@@ -304,11 +298,12 @@ struct Compiler {
         case "grad":
             return try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
         case "jacobian":
-            _ = try requireLeaf(r(1), p, args[1], for: "jacobian")
-            return add(.jacobian, [r(0), r(1)], p, e, env)
+            let xs = try leaves(r(1), p, args[1], for: "jacobian")
+            return add(.jacobian, [r(0)] + xs, p, e, env)
         case "hessian":
+            let xs = try leaves(r(1), p, args[1], for: "hessian")
             let g = try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
-            return add(.jacobian, [g, r(1)], p, e, env)
+            return add(.jacobian, [g] + xs, p, e, env)
         default:
             throw fail(p, e, "internal: no rule for '\(f)'")
         }
@@ -338,15 +333,31 @@ struct Compiler {
         return id
     }
 
+    /// The leaves a derivative is taken with respect to: one leaf, or a list of leaves
+    /// such as `[x1, x2, x3]`.
+    func leaves(_ id: Int, _ p: Program, _ e: ExprID, for f: String) throws -> [Int] {
+        if case .op(.stack) = graph.nodes[id].kind, graph.nodes[id].inputs.allSatisfy({ graph.nodes[$0].leaf != nil }) {
+            let ins = graph.nodes[id].inputs
+            for x in ins { _ = try requireLeaf(x, p, e, for: f) }
+            return ins
+        }
+        return [try requireLeaf(id, p, e, for: f)]
+    }
+
     /// `grad(f, x)` as new graph nodes: the reverse sweep run with the graph-building
-    /// algebra, as `tf.gradients` does.
+    /// algebra, as `tf.gradients` does. With respect to a list of leaves, the list of
+    /// their gradients.
     mutating func gradient(of f: Int, wrt x: Int, _ p: Program, _ xe: ExprID, _ e: ExprID, _ env: Int) throws -> Int {
-        _ = try requireLeaf(x, p, xe, for: "grad")
+        let xs = try leaves(x, p, xe, for: "grad")
+        if xs.count > 1 || xs[0] != x {
+            let parts = try xs.map { try gradient(of: f, wrt: $0, p, xe, e, env) }
+            return add(.op(.stack), parts, p, e, env)
+        }
         var b = GraphBuilder(graph: graph, origin: Origin(program: p, expr: e), call: envCalls[env])
         let order = graph.order([f])
         let dep = graph.dependsOn(x, order: order)
         let seed = try b.apply(.seedOne, [f])
-        guard dep[f] else {
+        guard dep[f] == true else {
             return try b.apply(.mul, [b.apply(.zerosLike, [x]), seed])
         }
         do {

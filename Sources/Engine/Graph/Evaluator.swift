@@ -25,8 +25,8 @@ public struct Evaluator {
     }
 
     /// Values of every node in `order` (indexed by node id).
-    public mutating func run(_ order: [Int]) throws -> [Value?] {
-        var values = [Value?](repeating: nil, count: graph.nodes.count)
+    public mutating func run(_ order: [Int]) throws -> NodeMap<Value> {
+        var values = NodeMap<Value>(graphSize: graph.nodes.count, touched: order.count)
         var count = 0
         for n in order {
             count += 1
@@ -87,69 +87,85 @@ public struct Evaluator {
     /// output's elements, columns the input's, both flattened row-major. Uses reverse
     /// mode (one pass per output element) or forward mode (one per input element),
     /// whichever needs fewer passes.
-    public func jacobian(_ n: Int, values: [Value?]) throws -> (value: Value, mode: String, passes: Int, rules: Int) {
+    public func jacobian(_ n: Int, values: NodeMap<Value>) throws -> (value: Value, mode: String, passes: Int, rules: Int) {
         let y = graph.nodes[n].inputs[0]
-        let x = graph.nodes[n].inputs[1]
-        guard let yv = values[y], let xv = values[x] else { throw EvalError("jacobian: missing values") }
-        return try Evaluator.jacobian(graph: graph, y: y, x: x, yValue: yv, xValue: xv, values: values, interrupted: interrupted)
+        let xs = Array(graph.nodes[n].inputs.dropFirst())
+        return try Evaluator.jacobian(graph: graph, y: y, xs: xs, values: values, interrupted: interrupted)
     }
 
     public static func jacobian(
-        graph: Graph, y: Int, x: Int, yValue: Value, xValue: Value, values: [Value?], mode: String? = nil,
+        graph: Graph, y: Int, xs: [Int], values: NodeMap<Value>, mode: String? = nil,
         interrupted: () -> Bool = { false }
     ) throws -> (value: Value, mode: String, passes: Int, rules: Int) {
+        guard let yValue = values[y] else { throw EvalError("jacobian: missing values") }
+        let xValues = try xs.map { x -> Value in
+            guard let v = values[x] else { throw EvalError("jacobian: missing values") }
+            return v
+        }
         let m = yValue.count
-        let nIn = xValue.count
+        let nIn = xValues.reduce(0) { $0 + $1.count }
         _ = try Tensor<Double>.checkedCount([m, nIn])
         let order = graph.order([y])
-        let dep = graph.dependsOn(x, order: order)
+        let deps = xs.map { graph.dependsOn($0, order: order) }
+        var depAny = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
+        for d in deps { for i in order where d[i] == true { depAny[i] = true } }
         let value: (Int) -> Value = { values[$0] ?? .scalar(.nan) }
-        var rows = [[Sym]](repeating: [], count: m)
-        var numeric = !(yValue.isSymbolic || xValue.isSymbolic)
-        var grid = [Value](repeating: .scalar(0), count: 0)
+        var grid = [[Sym]](repeating: [Sym](repeating: Sym(constant: 0), count: nIn), count: m)
+        var numericGrid = [Double](repeating: 0, count: m * nIn)
+        var numeric = true
         var rulesTotal = 0
+        var passes = 0
         let useReverse = mode.map { $0 == "reverse" } ?? (m <= nIn)
+        func put(_ i: Int, _ j: Int, _ v: Value, _ k: Int) {
+            switch v {
+            case .num(let t): numericGrid[i * nIn + j] = t.data[k]; grid[i][j] = Sym(constant: t.data[k])
+            case .sym(let t):
+                grid[i][j] = t.data[k]
+                if let c = t.data[k].constantValue { numericGrid[i * nIn + j] = c } else { numeric = false }
+            }
+        }
         var a = ValueAlgebra()
         if useReverse {
             for i in 0..<m {
                 if interrupted() { throw Interrupted() }
                 var seed = try Tensor<Double>.filled(yValue.shape, 0)
                 seed.data[i] = 1
-                let (adj, rules) = try Sweeps.reverse(&a, graph: graph, order: order, value: value, output: y, seed: .num(seed), dep: dep)
+                let (adj, rules) = try Sweeps.reverse(&a, graph: graph, order: order, value: value, output: y, seed: .num(seed), dep: depAny)
                 rulesTotal += rules
-                let g = try adj[x].map { try Op.broadcastLike.evaluate([$0, xValue]) } ?? .num(try Tensor.filled(xValue.shape, 0))
-                grid.append(g)
-            }
-        } else {
-            for j in 0..<nIn {
-                if interrupted() { throw Interrupted() }
-                var seed = try Tensor<Double>.filled(xValue.shape, 0)
-                seed.data[j] = 1
-                let (tan, rules) = try Sweeps.forward(&a, graph: graph, order: order, value: value, input: x, seed: .num(seed), dep: dep)
-                rulesTotal += rules
-                let t = try tan[y].map { try Op.broadcastLike.evaluate([$0, yValue]) } ?? .num(try Tensor.filled(yValue.shape, 0))
-                grid.append(t)
-            }
-        }
-        if grid.contains(where: \.isSymbolic) { numeric = false }
-        if numeric {
-            var out = try Tensor<Double>.filled([m, nIn], 0)
-            for (k, g) in grid.enumerated() {
-                guard let t = g.numeric else { continue }
-                for (e, v) in t.data.enumerated() {
-                    if useReverse { out.data[k * nIn + e] = v } else { out.data[e * nIn + k] = v }
+                passes += 1
+                var col = 0
+                for (x, xv) in zip(xs, xValues) {
+                    if let g = adj[x] {
+                        let full = try Op.broadcastLike.evaluate([g, xv])
+                        for k in 0..<xv.count { put(i, col + k, full, k) }
+                    }
+                    col += xv.count
                 }
             }
-            return (.num(out), useReverse ? "reverse" : "forward", grid.count, rulesTotal)
-        }
-        for i in 0..<m { rows[i] = [Sym](repeating: Sym(constant: 0), count: nIn) }
-        for (k, g) in grid.enumerated() {
-            for (e, v) in g.symbolic.data.enumerated() {
-                if useReverse { rows[k][e] = v } else { rows[e][k] = v }
+        } else {
+            var col = 0
+            for (xi, x) in xs.enumerated() {
+                let xv = xValues[xi]
+                for j in 0..<xv.count {
+                    if interrupted() { throw Interrupted() }
+                    var seed = try Tensor<Double>.filled(xv.shape, 0)
+                    seed.data[j] = 1
+                    let (tan, rules) = try Sweeps.forward(&a, graph: graph, order: order, value: value, input: x, seed: .num(seed), dep: deps[xi])
+                    rulesTotal += rules
+                    passes += 1
+                    if let t = tan[y] {
+                        let full = try Op.broadcastLike.evaluate([t, yValue])
+                        for i in 0..<m { put(i, col + j, full, i) }
+                    }
+                }
+                col += xv.count
             }
         }
-        return (Value.sym(Tensor(shape: [m, nIn], data: rows.flatMap { $0 })).normalized,
-                useReverse ? "reverse" : "forward", grid.count, rulesTotal)
+        let modeName = useReverse ? "reverse" : "forward"
+        if numeric {
+            return (.num(Tensor(shape: [m, nIn], data: numericGrid)), modeName, passes, rulesTotal)
+        }
+        return (Value.sym(Tensor(shape: [m, nIn], data: grid.flatMap { $0 })).normalized, modeName, passes, rulesTotal)
     }
 }
 

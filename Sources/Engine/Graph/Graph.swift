@@ -66,6 +66,10 @@ public final class Graph: @unchecked Sendable {
     /// Leaf node of each leaf name.
     public internal(set) var leaves: [String: Int] = [:]
     public internal(set) var calls: [CallInfo] = []
+    /// Visit marks reused by `order`: a node is visited when its mark equals the
+    /// current generation, so a traversal costs its cone, not the whole graph.
+    var marks: [UInt32] = []
+    var generation: UInt32 = 0
 
     public init() {}
 
@@ -78,24 +82,29 @@ public final class Graph: @unchecked Sendable {
     /// Every node `roots` depend on, inputs before the nodes that use them (iterative
     /// depth-first search).
     public func order(_ roots: [Int]) -> [Int] {
-        var state = [UInt8](repeating: 0, count: nodes.count)  // 0 new, 1 open, 2 done
+        if marks.count < nodes.count { marks.append(contentsOf: repeatElement(0, count: nodes.count - marks.count)) }
+        generation &+= 1
+        if generation == 0 {
+            for i in marks.indices { marks[i] = 0 }
+            generation = 1
+        }
+        let gen = generation
         var out: [Int] = []
         var stack: [(Int, Int)] = []
-        for r in roots where state[r] == 0 {
+        for r in roots where marks[r] != gen {
             stack.append((r, 0))
-            state[r] = 1
+            marks[r] = gen
             while let (n, i) = stack.last {
                 let ins = nodes[n].inputs
                 if i < ins.count {
                     stack[stack.count - 1].1 = i + 1
                     let c = ins[i]
-                    if state[c] == 0 {
-                        state[c] = 1
+                    if marks[c] != gen {
+                        marks[c] = gen
                         stack.append((c, 0))
                     }
                 } else {
                     stack.removeLast()
-                    state[n] = 2
                     out.append(n)
                 }
             }
@@ -105,20 +114,20 @@ public final class Graph: @unchecked Sendable {
 
     /// For the nodes of `order`, whether each depends on `source` (through differentiable
     /// inputs only).
-    public func dependsOn(_ source: Int, order: [Int]) -> [Bool] {
-        var dep = [Bool](repeating: false, count: nodes.count)
+    public func dependsOn(_ source: Int, order: [Int]) -> NodeMap<Bool> {
+        var dep = NodeMap<Bool>(graphSize: nodes.count, touched: order.count)
         dep[source] = true
         for n in order where n != source {
             let node = nodes[n]
             switch node.kind {
             case .op(let op):
                 let d = op.differentiableInputs(node.inputs.count)
-                for (i, c) in node.inputs.enumerated() where i < d.count && d[i] && dep[c] {
+                for (i, c) in node.inputs.enumerated() where i < d.count && d[i] && dep[c] == true {
                     dep[n] = true
                     break
                 }
             case .jacobian:
-                if dep[node.inputs[0]] { dep[n] = true }
+                if dep[node.inputs[0]] == true { dep[n] = true }
             default: break
             }
         }

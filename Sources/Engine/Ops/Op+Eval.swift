@@ -39,7 +39,8 @@ func axisIndex(_ axis: Int?, rank: Int, shape: [Int]) throws -> Int? {
 func integers(_ v: Value, what: String) throws -> [Int] {
     guard let t = v.numeric else { throw EvalError("\(what) must be numbers, not symbols") }
     return try t.data.map { x in
-        guard x == x.rounded(), x.magnitude < 1e15 else {
+        if x.magnitude >= 9e18 && x.isFinite { throw EvalError("\(what): \(formatNumber(x)) is too large") }
+        guard x == x.rounded(), x.magnitude < 9e18 else {
             throw EvalError("\(what) must be whole numbers, got \(formatNumber(x))")
         }
         return Int(x)
@@ -78,6 +79,8 @@ extension Op {
         case .mul: return try elementwise(x[0], x[1], *, *)
         case .div: return try elementwise(x[0], x[1], /, /)
         case .pow: return try elementwise(x[0], x[1], Double.power, Sym.power)
+        case .xlogy: return try elementwise(x[0], x[1], { $0 == 0 ? 0 : $0 * Foundation.log($1) }, { $0 * Sym.apply(.log, $1) })
+        case .xdivy: return try elementwise(x[0], x[1], { $0 == 0 ? 0 : $0 / $1 }, { $0 / $1 })
         case .neg: return lift(x[0], { $0.map { -$0 } }, { $0.map { -$0 } })
         case .unary(let f): return lift(x[0], { $0.map(f.callAsFunction) }, { $0.map { Sym.apply(f, $0) } })
         case .compare(let op): return try compare(op, x[0], x[1])
@@ -170,7 +173,8 @@ extension Op {
         case .expandAxis(let k):
             let target = x[1].shape
             var s = x[0].shape
-            if s.count < target.count { s.insert(1, at: Swift.min(k - 1, s.count)) }
+            let position = k < 0 ? target.count + k : k - 1
+            if s.count < target.count { s.insert(1, at: Swift.max(0, Swift.min(position, s.count))) }
             return try lift(x[0], { try $0.reshaped(s).broadcast(to: target) }, { try $0.reshaped(s).broadcast(to: target) })
         case .sumKeep(let axis):
             let ax = try axisIndex(axis, rank: x[0].shape.count, shape: x[0].shape) ?? Swift.max(0, x[0].shape.count - 1)

@@ -84,6 +84,14 @@ extension Op {
                 let d = try a.mul(y, a.apply(.unary(.log), [x[0]]))
                 out[1] = try a.apply(.unbroadcast, [a.mul(g, d), x[1]])
             }
+        case .xlogy:
+            // ∂(x log y)/∂x = log y; ∂(x log y)/∂y = x/y (0 where x = 0).
+            if want(0) { out[0] = try a.apply(.unbroadcast, [a.mul(g, a.apply(.unary(.log), [x[1]])), x[0]]) }
+            if want(1) { out[1] = try a.apply(.unbroadcast, [a.mul(g, a.apply(.xdivy, [x[0], x[1]])), x[1]]) }
+        case .xdivy:
+            // ∂(x/y)/∂x = 1/y; ∂(x/y)/∂y = −(x/y)/y.
+            if want(0) { out[0] = try a.apply(.unbroadcast, [a.div(g, x[1]), x[0]]) }
+            if want(1) { out[1] = try a.apply(.unbroadcast, [a.neg(a.div(a.mul(g, y), x[1])), x[1]]) }
         case .neg:
             out[0] = try a.neg(g)
         case .unary(let f):
@@ -162,6 +170,14 @@ extension Op {
         case .pow:
             let d0 = try t[0].map { try a.mul($0, a.mul(x[1], a.apply(.pow, [x[0], a.sub(x[1], a.literal(1))]))) }
             let d1 = try t[1].map { try a.mul($0, a.mul(y, a.apply(.unary(.log), [x[0]]))) }
+            return try a.add(d0, d1)
+        case .xlogy:
+            let d0 = try t[0].map { try a.mul($0, a.apply(.unary(.log), [x[1]])) }
+            let d1 = try t[1].map { try a.mul($0, a.apply(.xdivy, [x[0], x[1]])) }
+            return try a.add(d0, d1)
+        case .xdivy:
+            let d0 = try t[0].map { try a.div($0, x[1]) }
+            let d1 = try t[1].map { try a.neg(a.div(a.mul($0, y), x[1])) }
             return try a.add(d0, d1)
         case .neg: return try t[0].map { try a.neg($0) }
         case .unary(let f):

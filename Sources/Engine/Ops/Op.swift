@@ -9,6 +9,11 @@ import GraphLang
 public enum Op: Hashable, Sendable {
     // Elementwise arithmetic, broadcasting like NumPy.
     case add, sub, mul, div, pow, neg
+    /// `x·log y`, with 0 where x = 0 (so a one-hot label's zeros contribute 0 even where
+    /// the prediction is 0), as in cross-entropy.
+    case xlogy
+    /// `x/y`, with 0 where x = 0: the derivative of xlogy with respect to y.
+    case xdivy
     /// `==`, `!=`, `<`, `<=`, `>`, `>=` give 1 or 0 per element; no derivative.
     case compare(BinaryOp)
     /// `~=`: |a − b| ≤ max(absolute, relative·max(|a|, |b|)).
@@ -64,6 +69,8 @@ public enum Op: Hashable, Sendable {
         case .div: return "/"
         case .pow: return "^"
         case .neg: return "neg"
+        case .xlogy: return "xlogy"
+        case .xdivy: return "xdivy"
         case .compare(let op): return op.rawValue
         case .approx: return "~="
         case .unary(let f): return f.rawValue
@@ -101,7 +108,7 @@ public enum Op: Hashable, Sendable {
     /// How many inputs the op takes (nil: any number).
     public var arity: Int? {
         switch self {
-        case .add, .sub, .mul, .div, .pow, .compare, .approx, .matmul: return 2
+        case .add, .sub, .mul, .div, .pow, .compare, .approx, .matmul, .xlogy, .xdivy: return 2
         case .neg, .unary, .transpose, .sum, .mean, .max, .softmax, .logSoftmax, .reshape: return 1
         case .zeros, .ones, .eye, .sumKeep, .promote, .argmaxMask, .countOf, .zerosLike, .onesLike, .seedOne: return 1
         case .uniform, .normal, .matmulOutAsMatrix: return 3
@@ -136,7 +143,7 @@ public enum Op: Hashable, Sendable {
             return call(name, axisArg(a))
         case .expandAxis(let k): return call(name, [String(k)])
         case .reshape(let s): return call(name, [shapeText(s)])
-        case .unary, .zeros, .ones, .eye, .uniform, .normal, .unbroadcast, .broadcastLike, .reshapeLike, .promote,
+        case .xlogy, .xdivy, .unary, .zeros, .ones, .eye, .uniform, .normal, .unbroadcast, .broadcastLike, .reshapeLike, .promote,
             .matmulOutAsMatrix, .scatter, .zerosLike, .onesLike, .seedOne:
             return call(name)
         }

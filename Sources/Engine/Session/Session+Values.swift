@@ -51,7 +51,7 @@ extension Session {
     public func evaluate(
         _ roots: [Int], feeds: [String: Value] = [:], symbolic: Bool = false, warnings: inout [Diagnostic],
         interrupted: @escaping () -> Bool = { false }
-    ) throws -> [Value?] {
+    ) throws -> NodeMap<Value> {
         let g = graph
         var ev = Evaluator(graph: g, leafValue: leafValues(feeds: feeds, symbolic: symbolic))
         ev.interrupted = interrupted

@@ -126,10 +126,11 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
         if terms.isEmpty { return Sym(constant: constant) }
         if terms.count == 1 && constant == 0 { return terms[0] }
         if constant != 0 { terms.append(Sym(constant: constant)) }
-        // Text: a positive constant goes first when the first term is negative (1 - x).
+        // Text: a sum starts with a positive term when it has one (1 - x, b - a).
         var shown = terms
-        if constant > 0, let first = terms.first, first.isNegativeTerm {
-            shown = [terms[terms.count - 1]] + terms.dropLast()
+        if let k = terms.firstIndex(where: { !$0.isNegativeTerm }), k > 0 {
+            shown.remove(at: k)
+            shown.insert(terms[k], at: 0)
         }
         var text = shown[0].text
         for t in shown.dropFirst() {
@@ -207,7 +208,8 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
         }
         if coef == 0 || factors.isEmpty { return Sym(constant: coef) }
         if coef == 1 && factors.count == 1 { return factors[0] }
-        factors.sort { $0.text < $1.text }
+        // Simple factors first, sums (shown in parentheses) after: σ(z)*(1 - σ(z)).
+        factors.sort { ($0.precedence < 2 ? 1 : 0, $0.text) < ($1.precedence < 2 ? 1 : 0, $1.text) }
         // Numbers distribute over a sum: 2*(a + b) is 2*a + 2*b.
         if factors.count == 1, case .add(let ts) = factors[0].kind {
             return sum(ts.map { scaled($0, coef) })
@@ -256,6 +258,11 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
             }
         }
         if let b = base.constantValue, b == 1 { return base }
+        if let x = e.constantValue, x < 0 {
+            // A reciprocal reads as one: 1/y, 1/y^2.
+            let den = x == -1 ? base.wrapped(4) : base.wrapped(4) + "^" + formatNumber(-x)
+            return make(.power(base, e), text: "1/" + den, precedence: 2, children: [base, e])
+        }
         let text = base.wrapped(4) + "^" + (e.constantValue != nil ? e.text : e.wrapped(4))
         return make(.power(base, e), text: text, precedence: 3, children: [base, e])
     }
@@ -270,5 +277,36 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
         default: break
         }
         return make(.function(f, x), text: "\(f.rawValue)(\(x.text))", precedence: 4, children: [x])
+    }
+}
+
+extension Sym {
+    /// The expression's number with symbols bound to values (nil if one is unbound).
+    /// Recursion is bounded by `maxHeight`.
+    public func evaluate(_ bindings: [String: Double]) -> Double? {
+        switch kind {
+        case .constant(let c): return c
+        case .symbol(let n): return bindings[n]
+        case .add(let ts):
+            var s = 0.0
+            for t in ts {
+                guard let v = t.evaluate(bindings) else { return nil }
+                s += v
+            }
+            return s
+        case .mul(let c, let fs):
+            var p = c
+            for f in fs {
+                guard let v = f.evaluate(bindings) else { return nil }
+                p *= v
+            }
+            return p
+        case .power(let b, let e):
+            guard let x = b.evaluate(bindings), let y = e.evaluate(bindings) else { return nil }
+            return Double.power(x, y)
+        case .function(let f, let x):
+            return x.evaluate(bindings).map(f.callAsFunction)
+        case .invalid: return nil
+        }
     }
 }

@@ -1,0 +1,89 @@
+import GraphLang
+import XCTest
+
+final class ParserTests: XCTestCase {
+    func parse(_ text: String) -> (Program, [Diagnostic]) {
+        let (p, d, _) = Parser.parse(SourceFile(name: "t", text: text))
+        return (p, d)
+    }
+
+    /// S-expressions of every statement, one per line.
+    func sexprs(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+        let (p, d) = parse(text)
+        XCTAssertEqual(d.map(\.short), [], "unexpected diagnostics", file: file, line: line)
+        return p.statements.map { p.sexpr(statement: $0.statement) }.joined(separator: "\n")
+    }
+
+    func testLectureExpression() {
+        XCTAssertEqual(sexprs("e = (a+b)*(b+1)"), "(= e (* (+ a b) (+ b 1)))")
+    }
+
+    func testPrecedenceAndAssociativity() {
+        XCTAssertEqual(sexprs("y = a + b * c - d / e"), "(= y (- (+ a (* b c)) (/ d e)))")
+        XCTAssertEqual(sexprs("y = a ^ b ^ c"), "(= y (^ a (^ b c)))")
+        XCTAssertEqual(sexprs("y = -x ^ 2"), "(= y (- (^ x 2)))")
+        XCTAssertEqual(sexprs("y = x ^ -1"), "(= y (^ x -1))")
+        XCTAssertEqual(sexprs("y = W @ x + b"), "(= y (+ (@ W x) b))")
+        XCTAssertEqual(sexprs("y = a - b - c"), "(= y (- (- a b) c))")
+        XCTAssertEqual(sexprs("t = a + 1 == b"), "(= t (== (+ a 1) b))")
+        XCTAssertEqual(sexprs("t = a ~= b"), "(= t (~= a b))")
+    }
+
+    func testPostfixIndexTransposeCalls() {
+        XCTAssertEqual(sexprs("y = A'"), "(= y (' A))")
+        XCTAssertEqual(sexprs("y = A[1, 2] + x[3]"), "(= y (+ (index A 1 2) (index x 3)))")
+        XCTAssertEqual(sexprs("y = relu(W @ x + b)"), "(= y (relu (+ (@ W x) b)))")
+        XCTAssertEqual(sexprs("y = sum(x, 1)'"), "(= y (' (sum x 1)))")
+        XCTAssertEqual(sexprs("y = f()"), "(= y (f))")
+    }
+
+    func testTensorsAndNegativeLiterals() {
+        XCTAssertEqual(sexprs("W = [[1, -1], [0, 1]]"), "(= W [[1 -1] [0 1]])")
+        XCTAssertEqual(sexprs("x = [[x1, x2], [x3, x4]]"), "(= x [[x1 x2] [x3 x4]])")
+        XCTAssertEqual(sexprs("v = [1e-3, 0.5, .25, 2E2]"), "(= v [0.001 0.5 0.25 200])")
+    }
+
+    func testStatements() {
+        XCTAssertEqual(sexprs("fn f(x, y) = x * y"), "(fn f (x y) (* x y))")
+        XCTAssertEqual(sexprs("print e, grad(e, b)"), "(print e (grad e b))")
+        XCTAssertEqual(sexprs("assert grad(e, a) == 3"), "(assert (== (grad e a) 3))")
+        XCTAssertEqual(sexprs(":paths e wrt b"), "(:paths \"e wrt b\")")
+        XCTAssertEqual(sexprs(":list"), "(:list)")
+        XCTAssertEqual(sexprs("a = 3; b = 2 # comment\ne"), "(= a 3)\n(= b 2)\ne")
+        XCTAssertEqual(sexprs("a = 1; :grad e wrt a; b = 2"), "(= a 1)\n(:grad \"e wrt a\")\n(= b 2)")
+    }
+
+    func testOpenBracketsContinueLines() {
+        XCTAssertEqual(sexprs("W = [[1, 2],\n     [3, 4]]\nc = (a +\n b)"), "(= W [[1 2] [3 4]])\n(= c (+ a b))")
+        let (_, _, incomplete) = Parser.parse(SourceFile(name: "t", text: "W = [[1, 2],"))
+        XCTAssertTrue(incomplete)
+    }
+
+    func testSpansCoverTheirText() {
+        let src = SourceFile(name: "t", text: "e = (a+b)*(b+1)")
+        let (p, _, _) = Parser.parse(src)
+        guard case .define(_, _, let v) = p.statements[0].statement else { return XCTFail("not a definition") }
+        XCTAssertEqual(src.text(p[v].span), "(a+b)*(b+1)")
+        guard case .binary(_, let l, _) = p[v].kind else { return XCTFail("not binary") }
+        XCTAssertEqual(src.text(p[l].span), "(a+b)")
+    }
+
+    func testDeepNestingGivesACleanError() {
+        let depth = 100_000
+        let text = "y = " + String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth)
+        let (_, d) = parse(text)
+        XCTAssertEqual(d.count, 1)
+        XCTAssertTrue(d[0].message.contains("nested too deeply"), d[0].message)
+        let minus = "y = " + String(repeating: "-", count: 50_000) + "x"
+        XCTAssertTrue(parse(minus).1.first?.message.contains("nested too deeply") ?? false)
+        // Nesting within the limit is fine.
+        XCTAssertEqual(parse("y = " + String(repeating: "(", count: 200) + "1" + String(repeating: ")", count: 200)).1.count, 0)
+    }
+
+    func testLongSumParsesIteratively() {
+        let text = "s = " + Array(repeating: "a", count: 300_000).joined(separator: " + ")
+        let (p, d) = parse(text)
+        XCTAssertEqual(d.count, 0)
+        XCTAssertEqual(p.nodes.count, 300_000 * 2 - 1)
+    }
+}
