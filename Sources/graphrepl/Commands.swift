@@ -11,6 +11,8 @@ enum Commands {
         let example: String
     }
 
+    static var everything: [Info] { all + DerivativeCommands.infos }
+
     static let all: [Info] = [
         Info(name: "help", usage: ":help [topic]", summary: "commands, functions, syntax; :help grad explains one thing", example: ":help paths"),
         Info(name: "list", usage: ":list", summary: "every definition: name, kind, shape, value", example: ":list"),
@@ -40,7 +42,8 @@ enum Commands {
         case "save": try save(call, interp)
         case "quit", "q", "exit": throw Interpreter.Quit()
         default:
-            let names = all.map(\.name)
+            if try DerivativeCommands.run(call, interp) { return }
+            let names = (all + DerivativeCommands.infos).map(\.name)
             throw Diagnostic(.error, "unknown command ':\(call.name)'", source: call.program.source,
                              span: Span(call.span.start, call.span.start + 1 + call.name.utf8.count),
                              notes: didYouMean(call.name, among: names) + ["hint: :help lists the commands"])
@@ -57,7 +60,7 @@ enum Commands {
             s += "  e = (a+b)*(b+1)       an operation node, bound late like a spreadsheet cell\n"
             s += "  print grad(e, b)      ∂e/∂b = 8\n\n"
             s += "commands:\n"
-            for c in all { s += "  " + c.usage.padding(toLength: 24, withPad: " ", startingAt: 0) + c.summary + "\n" }
+            for c in everything { s += "  " + c.usage + String(repeating: " ", count: max(1, 26 - c.usage.count)) + c.summary + "\n" }
             s += "\nfunctions: " + Builtins.all.map(\.name).joined(separator: " ") + "\n"
             s += "type :help NAME for one command or function, :help syntax for the language\n"
             interp.write(s)
@@ -67,7 +70,7 @@ enum Commands {
             interp.write(syntaxHelp)
             return
         }
-        if let c = all.first(where: { $0.name == topic }) {
+        if let c = everything.first(where: { $0.name == topic }) {
             interp.write("\(c.usage)\n  \(c.summary)\n  example: \(c.example)\n")
             return
         }
@@ -75,7 +78,7 @@ enum Commands {
             interp.write("\(b.usage)\n  \(b.summary)\n  example: \(b.example)\n")
             return
         }
-        let hint = didYouMean(topic, among: all.map(\.name) + Builtins.all.map(\.name) + ["syntax"])
+        let hint = didYouMean(topic, among: everything.map(\.name) + Builtins.all.map(\.name) + ["syntax"])
         interp.writeError("no help for '\(topic)'\n" + hint.map { "  \($0)\n" }.joined())
     }
 
@@ -151,7 +154,8 @@ enum Commands {
         for r in rows {
             var line = indent
             for (i, c) in r.enumerated() {
-                line += i == r.count - 1 ? c : c.padding(toLength: w[i] + 2, withPad: " ", startingAt: 0)
+                // Characters, not UTF-16 units, so ḃ and ē take one column.
+                line += i == r.count - 1 ? c : c + String(repeating: " ", count: w[i] + 2 - c.count)
             }
             while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"

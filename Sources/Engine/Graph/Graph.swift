@@ -134,6 +134,11 @@ public final class Graph: @unchecked Sendable {
         return dep
     }
 
+    /// A free-symbol leaf used only for showing rules (a tangent ḃ or an adjoint ē).
+    public func appendSymbol(_ name: String) -> Int {
+        append(Node(kind: .leaf(name, .symbol), inputs: [], name: name, origin: nil, call: nil))
+    }
+
     /// A short readable label: the node's name, or its expression when it has none.
     public func label(_ id: Int, limit: Int = 60) -> String {
         if let n = nodes[id].name { return n }
@@ -188,6 +193,9 @@ public struct GraphBuilder: Algebra {
     let origin: Origin?
     let call: Int?
     var literals: [Double: Int] = [:]
+    /// For showing rules on a graph of scalars: leave out the shape helpers
+    /// (`unbroadcast`, `broadcast_like`, `reshape_like`), which are identities there.
+    public var scalarsOnly = false
 
     public init(graph: Graph, origin: Origin?, call: Int? = nil) {
         self.graph = graph
@@ -196,6 +204,12 @@ public struct GraphBuilder: Algebra {
     }
 
     public mutating func apply(_ op: Op, _ args: [Int]) throws -> Int {
+        if scalarsOnly {
+            switch op {
+            case .unbroadcast, .broadcastLike, .reshapeLike: return args[0]
+            default: break
+            }
+        }
         if case .neg = op, case .op(.neg) = graph.nodes[args[0]].kind { return graph.nodes[args[0]].inputs[0] }
         return graph.append(Node(kind: .op(op), inputs: args, origin: origin, call: call))
     }

@@ -93,6 +93,8 @@ public final class Interpreter {
         writeError(d.rendered(color: color))
     }
 
+    public func warnAll(_ ws: [Diagnostic]) { warn(ws) }
+
     func warn(_ ws: [Diagnostic]) {
         var seen = Set<String>()
         for w in ws where seen.insert(w.short).inserted { report(w) }

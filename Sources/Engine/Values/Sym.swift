@@ -74,6 +74,8 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
     }
 
     public var description: String { text }
+    /// Whether the text needs parentheses as a factor of a product (a sum).
+    public var isSum: Bool { precedence < 2 }
     public static func == (a: Sym, b: Sym) -> Bool { a === b || a.text == b.text }
     public func hash(into h: inout Hasher) { h.combine(text) }
     public static var isNumeric: Bool { false }
