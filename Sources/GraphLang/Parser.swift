@@ -164,8 +164,9 @@ public struct Parser {
         }
         let e = try expression()
         if check(.equal) {
-            throw error("only a name can be defined: the left side of '=' must be a name", nodes[e].span,
-                        notes: ["hint: to compare, write '=='"])
+            throw error(
+                "only a name can be defined: the left side of '=' must be a name", nodes[e].span,
+                notes: ["hint: to compare, write '=='"])
         }
         return done(.expression(e))
     }
@@ -197,8 +198,9 @@ public struct Parser {
     mutating func enter(_ span: Span) throws {
         depth += 1
         if depth > Parser.maxNesting {
-            throw error("expression nested too deeply (more than \(Parser.maxNesting) levels)", span,
-                        notes: ["hint: split it into named steps, such as 't = …' then 'u = f(t)'"])
+            throw error(
+                "expression nested too deeply (more than \(Parser.maxNesting) levels)", span,
+                notes: ["hint: split it into named steps, such as 't = …' then 'u = f(t)'"])
         }
     }
 
@@ -214,8 +216,9 @@ public struct Parser {
             // `^` is right-associative: its right side may hold another `^`.
             let right = try op == .pow ? parse(power - 1) : parse(power)
             if power == 1, let (_, p2) = Parser.infix(current.kind), p2 == 1 {
-                throw error("comparisons do not chain", current.span,
-                            notes: ["hint: write (a < b) * (b < c) for both"])
+                throw error(
+                    "comparisons do not chain", current.span,
+                    notes: ["hint: write (a < b) * (b < c) for both"])
             }
             left = add(.binary(op, left, right), nodes[left].span.merged(with: nodes[right].span))
         }
@@ -284,8 +287,9 @@ public struct Parser {
         case .number(let v):
             _ = advance()
             if case .identifier(let w) = current.kind, current.span.start == t.span.end {
-                throw error("a number cannot run into a name: '\(source.text(t.span))\(w)'",
-                            t.span.merged(with: current.span), notes: ["hint: write '\(source.text(t.span))*\(w)' for a product"])
+                throw error(
+                    "a number cannot run into a name: '\(source.text(t.span))\(w)'",
+                    t.span.merged(with: current.span), notes: ["hint: write '\(source.text(t.span))*\(w)' for a product"])
             }
             return add(.number(v), t.span)
         case .string(let s):
@@ -329,7 +333,8 @@ public struct Parser {
         case .eof, .newline, .semicolon:
             throw error("expected an expression", Span(t.span.start, t.span.start + 1))
         case .command(let name, _, _):
-            throw error("a command must start its own statement", t.span, notes: ["hint: put ':\(name)' on its own line or after ';'"])
+            throw error(
+                "a command must start its own statement", t.span, notes: ["hint: put ':\(name)' on its own line or after ';'"])
         default:
             throw error("expected an expression, found \(t.kind.describe)", t.span)
         }

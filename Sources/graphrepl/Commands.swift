@@ -14,13 +14,23 @@ enum Commands {
     static var everything: [Info] { all + DerivativeCommands.infos }
 
     static let all: [Info] = [
-        Info(name: "help", usage: ":help [topic]", summary: "commands, functions, syntax; :help grad explains one thing", example: ":help paths"),
+        Info(
+            name: "help", usage: ":help [topic]", summary: "commands, functions, syntax; :help grad explains one thing",
+            example: ":help paths"),
         Info(name: "list", usage: ":list", summary: "every definition: name, kind, shape, value", example: ":list"),
-        Info(name: "del", usage: ":del name", summary: "remove a definition (names that used it see a free symbol)", example: ":del c"),
+        Info(
+            name: "del", usage: ":del name", summary: "remove a definition (names that used it see a free symbol)",
+            example: ":del c"),
         Info(name: "reset", usage: ":reset", summary: "remove every definition", example: ":reset"),
-        Info(name: "set", usage: ":set [option value]", summary: "show or change settings: digits, seed, rtol, atol", example: ":set digits 4"),
-        Info(name: "load", usage: ":load file", summary: "run a script into the session", example: ":load tutorials/01-computation-graphs.graph"),
-        Info(name: "save", usage: ":save file", summary: "write a script that rebuilds the session (atomically)", example: ":save session.graph"),
+        Info(
+            name: "set", usage: ":set [option value]", summary: "show or change settings: digits, seed, rtol, atol",
+            example: ":set digits 4"),
+        Info(
+            name: "load", usage: ":load file", summary: "run a script into the session",
+            example: ":load tutorials/01-computation-graphs.graph"),
+        Info(
+            name: "save", usage: ":save file", summary: "write a script that rebuilds the session (atomically)",
+            example: ":save session.graph"),
         Info(name: "quit", usage: ":quit", summary: "leave graphrepl", example: ":quit"),
     ]
 
@@ -44,9 +54,10 @@ enum Commands {
         default:
             if try DerivativeCommands.run(call, interp) { return }
             let names = (all + DerivativeCommands.infos).map(\.name)
-            throw Diagnostic(.error, "unknown command ':\(call.name)'", source: call.program.source,
-                             span: Span(call.span.start, call.span.start + 1 + call.name.utf8.count),
-                             notes: didYouMean(call.name, among: names) + ["hint: :help lists the commands"])
+            throw Diagnostic(
+                .error, "unknown command ':\(call.name)'", source: call.program.source,
+                span: Span(call.span.start, call.span.start + 1 + call.name.utf8.count),
+                notes: didYouMean(call.name, among: names) + ["hint: :help lists the commands"])
         }
     }
 
@@ -60,7 +71,9 @@ enum Commands {
             s += "  e = (a+b)*(b+1)       an operation node, bound late like a spreadsheet cell\n"
             s += "  print grad(e, b)      ∂e/∂b = 8\n\n"
             s += "commands:\n"
-            for c in everything { s += "  " + c.usage + String(repeating: " ", count: max(1, 26 - c.usage.count)) + c.summary + "\n" }
+            for c in everything {
+                s += "  " + c.usage + String(repeating: " ", count: max(1, 26 - c.usage.count)) + c.summary + "\n"
+            }
             s += "\nfunctions: " + Builtins.all.map(\.name).joined(separator: " ") + "\n"
             s += "type :help NAME for one command or function, :help syntax for the language\n"
             interp.write(s)
@@ -126,7 +139,9 @@ enum Commands {
                     rows.append([name, "op", "?", v])
                 }
             case .function(let params, let p, let e):
-                rows.append(["\(name)(\(params.joined(separator: ", ")))", "function", "", "= " + short(p.source.text(p[e].span))])
+                rows.append([
+                    "\(name)(\(params.joined(separator: ", ")))", "function", "", "= " + short(p.source.text(p[e].span)),
+                ])
             case nil: break
             }
         }
@@ -167,13 +182,14 @@ enum Commands {
         let parts = call.args.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         let s = interp.session
         if parts.isEmpty {
-            interp.write(table([
-                ["digits", s.settings.digits.map(String.init) ?? "full", "significant digits shown (full: shortest exact)"],
-                ["seed", String(s.settings.seed), "seed of uniform and normal"],
-                ["rtol", formatNumber(s.settings.relativeTolerance), "relative tolerance of ~="],
-                ["atol", formatNumber(s.settings.absoluteTolerance), "absolute tolerance of ~="],
-                ["color", interp.color ? "on" : "off", "colour in messages"],
-            ]))
+            interp.write(
+                table([
+                    ["digits", s.settings.digits.map(String.init) ?? "full", "significant digits shown (full: shortest exact)"],
+                    ["seed", String(s.settings.seed), "seed of uniform and normal"],
+                    ["rtol", formatNumber(s.settings.relativeTolerance), "relative tolerance of ~="],
+                    ["atol", formatNumber(s.settings.absoluteTolerance), "absolute tolerance of ~="],
+                    ["color", interp.color ? "on" : "off", "colour in messages"],
+                ]))
             return
         }
         guard parts.count == 2 else { throw call.diagnostic("usage: :set option value (:set alone shows them)") }
@@ -194,14 +210,17 @@ enum Commands {
             guard ["on", "off"].contains(v) else { throw call.diagnostic("color is on or off") }
             interp.color = v == "on"
         default:
-            throw call.diagnostic("unknown setting '\(key)'", notes: didYouMean(key, among: ["digits", "seed", "rtol", "atol", "color"]))
+            throw call.diagnostic(
+                "unknown setting '\(key)'", notes: didYouMean(key, among: ["digits", "seed", "rtol", "atol", "color"]))
         }
     }
 
     static func path(_ call: Interpreter.CommandCall) throws -> String {
         var p = call.args.trimmingCharacters(in: .whitespaces)
         if p.hasPrefix("\""), p.hasSuffix("\""), p.count >= 2 { p = String(p.dropFirst().dropLast()) }
-        guard !p.isEmpty else { throw call.diagnostic("':\(call.name)' needs a file name", notes: ["usage: :\(call.name) file.graph"]) }
+        guard !p.isEmpty else {
+            throw call.diagnostic("':\(call.name)' needs a file name", notes: ["usage: :\(call.name) file.graph"])
+        }
         return p
     }
 

@@ -11,14 +11,32 @@ struct DerivativeCommands {
     var graph: Graph { session.graph }
 
     static let infos: [Commands.Info] = [
-        .init(name: "partials", usage: ":partials OUT", summary: "every edge child → parent with its local partial, symbolic and at the current values", example: ":partials e"),
-        .init(name: "paths", usage: ":paths OUT wrt IN", summary: "every path from IN to OUT, the product along each, and their sum = ∂OUT/∂IN", example: ":paths e wrt b"),
-        .init(name: "forward", usage: ":forward OUT wrt IN", summary: "forward mode: the tangent ∂node/∂IN at every node, in evaluation order", example: ":forward e wrt b"),
-        .init(name: "reverse", usage: ":reverse OUT", summary: "reverse mode: the adjoint ∂OUT/∂node at every node, in reverse order", example: ":reverse e"),
-        .init(name: "grad", usage: ":grad OUT [wrt IN, …]", summary: "∂OUT/∂IN for every input (or those named), symbolic and numeric", example: ":grad e"),
-        .init(name: "jacobian", usage: ":jacobian OUT wrt IN, …", summary: "the Jacobian with labelled rows and columns, and what each mode would cost", example: ":jacobian y wrt x1, x2, x3"),
-        .init(name: "hessian", usage: ":hessian OUT wrt IN, …", summary: "the matrix of second derivatives", example: ":hessian f wrt x"),
-        .init(name: "check", usage: ":check OUT", summary: "each gradient against central finite differences, with relative error", example: ":check e"),
+        .init(
+            name: "partials", usage: ":partials OUT",
+            summary: "every edge child → parent with its local partial, symbolic and at the current values",
+            example: ":partials e"),
+        .init(
+            name: "paths", usage: ":paths OUT wrt IN",
+            summary: "every path from IN to OUT, the product along each, and their sum = ∂OUT/∂IN", example: ":paths e wrt b"),
+        .init(
+            name: "forward", usage: ":forward OUT wrt IN",
+            summary: "forward mode: the tangent ∂node/∂IN at every node, in evaluation order", example: ":forward e wrt b"),
+        .init(
+            name: "reverse", usage: ":reverse OUT",
+            summary: "reverse mode: the adjoint ∂OUT/∂node at every node, in reverse order", example: ":reverse e"),
+        .init(
+            name: "grad", usage: ":grad OUT [wrt IN, …]",
+            summary: "∂OUT/∂IN for every input (or those named), symbolic and numeric", example: ":grad e"),
+        .init(
+            name: "jacobian", usage: ":jacobian OUT wrt IN, …",
+            summary: "the Jacobian with labelled rows and columns, and what each mode would cost",
+            example: ":jacobian y wrt x1, x2, x3"),
+        .init(
+            name: "hessian", usage: ":hessian OUT wrt IN, …", summary: "the matrix of second derivatives",
+            example: ":hessian f wrt x"),
+        .init(
+            name: "check", usage: ":check OUT", summary: "each gradient against central finite differences, with relative error",
+            example: ":check e"),
     ]
 
     static func run(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws -> Bool {
@@ -60,8 +78,9 @@ struct DerivativeCommands {
             id = try session.node(named: w.0)
         }
         guard let (name, kind) = graph.nodes[id].leaf else {
-            throw args.error("'\(w.0)' is not a leaf: derivatives are taken with respect to inputs, variables and placeholders",
-                             at: w.1, notes: ["hint: ':paths OUT wrt LEAF' shows how the derivative flows through '\(w.0)'"])
+            throw args.error(
+                "'\(w.0)' is not a leaf: derivatives are taken with respect to inputs, variables and placeholders",
+                at: w.1, notes: ["hint: ':paths OUT wrt LEAF' shows how the derivative flows through '\(w.0)'"])
         }
         if kind == .constant { throw args.error("'\(name)' is a constant: it has no derivative", at: w.1) }
         return id
@@ -140,7 +159,9 @@ struct DerivativeCommands {
             case .leaf(_, let k): if k != .constant { dep.insert(n) }
             case .op(let op):
                 let dI = op.differentiableInputs(node.inputs.count)
-                if node.inputs.enumerated().contains(where: { i, c in i < dI.count && dI[i] && dep.contains(c) }) { dep.insert(n) }
+                if node.inputs.enumerated().contains(where: { i, c in i < dI.count && dI[i] && dep.contains(c) }) {
+                    dep.insert(n)
+                }
             case .jacobian: if dep.contains(node.inputs[0]) { dep.insert(n) }
             case .literal: break
             }
@@ -182,11 +203,14 @@ struct DerivativeCommands {
                 } else {
                     let m = vs[n]?.count ?? 0
                     let k = vs[c]?.count ?? 0
-                    lines.append("  \(name): a \(m)×\(k) Jacobian (\(op.name) of shapes \(shapeText(vs[c]?.shape ?? [])) → \(shapeText(vs[n]?.shape ?? [])))")
+                    lines.append(
+                        "  \(name): a \(m)×\(k) Jacobian (\(op.name) of shapes \(shapeText(vs[c]?.shape ?? [])) → \(shapeText(vs[n]?.shape ?? [])))"
+                    )
                 }
             }
         }
-        var s = "local partials of \(label(root)), one per edge child → parent\(scalars ? "" : " (see :jacobian for tensor edges)"):\n"
+        var s =
+            "local partials of \(label(root)), one per edge child → parent\(scalars ? "" : " (see :jacobian for tensor edges)"):\n"
         s += lines.isEmpty ? "  (no edges: \(label(root)) is a leaf)\n" : lines.joined(separator: "\n") + "\n"
         if edges > 200 { s += "  … \(edges - 200) more edges\n" }
         interp.write(s)
@@ -209,10 +233,12 @@ struct DerivativeCommands {
             return
         }
         let all = count.small.map { $0 <= DerivativeCommands.pathLimit } ?? false
-        let listed = Paths.list(graph, from: x, to: root, limit: all ? DerivativeCommands.pathLimit : DerivativeCommands.pathsShownWhenTooMany)
+        let listed = Paths.list(
+            graph, from: x, to: root, limit: all ? DerivativeCommands.pathLimit : DerivativeCommands.pathsShownWhenTooMany)
         let vs = try values([root], warn: true)
         let scalars = cone(root).allSatisfy { (vs[$0]?.count ?? 1) == 1 }
-        var s = "paths from \(xName) to \(label(root)): \(count)\(all ? "" : " — too many to list; the first \(listed.count) are shown")\n"
+        var s =
+            "paths from \(xName) to \(label(root)): \(count)\(all ? "" : " — too many to list; the first \(listed.count) are shown")\n"
         var symbolicTerms: [String] = []
         var numericTerms: [String] = []
         var cache: [PathEdge: (formula: String, value: Double)] = [:]
@@ -228,7 +254,8 @@ struct DerivativeCommands {
         for path in listed {
             let nodes = [xName] + path.map { label($0.parent) }
             let long = path.count > keep
-            let route = long
+            let route =
+                long
                 ? (nodes.prefix(keep / 2) + ["…"] + nodes.suffix(keep / 2)).joined(separator: " → ") + " (\(path.count) edges)"
                 : nodes.joined(separator: " → ")
             guard scalars else {
@@ -252,7 +279,8 @@ struct DerivativeCommands {
                 symbolicTerms.append(shownValue)
             } else {
                 let symbolic = factors.joined(separator: "·")
-                s += "  \(route):  \(names.joined(separator: "·")) = \(symbolic)\(symbolic == shownValue ? "" : " = \(shownValue)")\n"
+                s +=
+                    "  \(route):  \(names.joined(separator: "·")) = \(symbolic)\(symbolic == shownValue ? "" : " = \(shownValue)")\n"
                 symbolicTerms.append(symbolic)
             }
             numericTerms.append(shownValue)
@@ -280,14 +308,16 @@ struct DerivativeCommands {
     func gradientValue(_ root: Int, _ x: Int, _ vs: NodeMap<Value>) throws -> Value {
         let order = cone(root)
         let dep = graph.dependsOn(x, order: order)
-        guard let yv = vs[root], let xv = vs[x] else { throw EvalError("no value") }
+        guard let yv = vs[root], let xv = try vs[x] ?? values([x])[x] else { throw EvalError("no value") }
         guard yv.count == 1 else {
-            throw args.error("\(label(root)) has shape \(shapeText(yv.shape)): a gradient needs a scalar output",
-                             notes: ["hint: use :jacobian \(label(root)) wrt \(label(x))"])
+            throw args.error(
+                "\(label(root)) has shape \(shapeText(yv.shape)): a gradient needs a scalar output",
+                notes: ["hint: use :jacobian \(label(root)) wrt \(label(x))"])
         }
         var a = ValueAlgebra()
-        let (adj, _) = try Sweeps.reverse(&a, graph: graph, order: order, value: { vs[$0] ?? .scalar(.nan) },
-                                          output: root, seed: .num(try Tensor.filled(yv.shape, 1)), dep: dep)
+        let (adj, _) = try Sweeps.reverse(
+            &a, graph: graph, order: order, value: { vs[$0] ?? .scalar(.nan) },
+            output: root, seed: .num(try Tensor.filled(yv.shape, 1)), dep: dep)
         return try adj[x].map { try Op.broadcastLike.evaluate([$0, xv]) } ?? .num(try Tensor.filled(xv.shape, 0))
     }
 
@@ -324,8 +354,10 @@ struct DerivativeCommands {
         for j in 0..<xv.count {
             var seed = try Tensor<Double>.filled(xv.shape, 0)
             seed.data[j] = 1
-            let (_, r) = try Sweeps.forward(&a, graph: graph, order: order, value: { vs[$0] ?? .scalar(.nan) }, input: x,
-                                            seed: .num(seed), dep: dep) { n, t in tangents[n, default: []].append(t) }
+            let (_, r) = try Sweeps.forward(
+                &a, graph: graph, order: order, value: { vs[$0] ?? .scalar(.nan) }, input: x,
+                seed: .num(seed), dep: dep
+            ) { n, t in tangents[n, default: []].append(t) }
             rules += r
             if interp.interrupted() { throw Interrupted() }
         }
@@ -369,8 +401,9 @@ struct DerivativeCommands {
         let order = cone(root)
         let vs = try values([root], warn: true)
         guard let yv = vs[root], yv.count == 1 else {
-            throw args.error("\(label(root)) has shape \(shapeText(vs[root]?.shape ?? [])): reverse mode here starts from a scalar",
-                             notes: ["hint: :jacobian \(label(root)) wrt … runs one reverse pass per output element"])
+            throw args.error(
+                "\(label(root)) has shape \(shapeText(vs[root]?.shape ?? [])): reverse mode here starts from a scalar",
+                notes: ["hint: :jacobian \(label(root)) wrt … runs one reverse pass per output element"])
         }
         let scalars = order.allSatisfy { (vs[$0]?.count ?? 1) == 1 }
         let depSet = differentiable(order)
@@ -378,8 +411,10 @@ struct DerivativeCommands {
         for n in depSet { dep[n] = true }
         var adjoint: [Int: Value] = [:]
         var a = ValueAlgebra()
-        let (_, rules) = try Sweeps.reverse(&a, graph: graph, order: order, value: { vs[$0] ?? .scalar(.nan) }, output: root,
-                                            seed: .num(try Tensor.filled(yv.shape, 1)), dep: dep) { n, g in adjoint[n] = g }
+        let (_, rules) = try Sweeps.reverse(
+            &a, graph: graph, order: order, value: { vs[$0] ?? .scalar(.nan) }, output: root,
+            seed: .num(try Tensor.filled(yv.shape, 1)), dep: dep
+        ) { n, g in adjoint[n] = g }
         // Rules: each node's adjoint as the sum of what its users send it.
         var b = GraphBuilder(graph: graph, origin: nil)
         b.scalarsOnly = scalars
@@ -405,11 +440,14 @@ struct DerivativeCommands {
             }
             rows.append([label(n), show(vs[n]), rule, show(adjoint[n])])
         }
-        var s = "reverse mode: seed \(barred(root)) = ∂\(label(root))/∂\(label(root)) = 1, then each node's adjoint in reverse order\n"
+        var s =
+            "reverse mode: seed \(barred(root)) = ∂\(label(root))/∂\(label(root)) = 1, then each node's adjoint in reverse order\n"
         s += Commands.table(rows, indent: "  ")
         let leaves = leavesOf(order)
         s += "1 pass, \(rules) node rules applied; it gives ∂\(label(root))/∂x for every input x at once:\n"
-        s += "  " + leaves.map { "∂\(label(root))/∂\(label($0)) = \(show(adjoint[$0] ?? .scalar(0)))" }.joined(separator: "   ") + "\n"
+        s +=
+            "  " + leaves.map { "∂\(label(root))/∂\(label($0)) = \(show(adjoint[$0] ?? .scalar(0)))" }.joined(separator: "   ")
+            + "\n"
         interp.write(s)
     }
 
@@ -510,7 +548,9 @@ struct DerivativeCommands {
         for x in xs { colLabels += elementLabels(label(x), vs[x]?.shape ?? []) }
         let what = hessian ? "Hessian of \(label(root))" : "Jacobian ∂\(label(root))/∂\(list)"
         var s = "\(what): \(rowLabels.count)×\(colLabels.count)\n"
-        if !j.isSymbolic, let sym = try? values([id], symbolic: true)[id], sym.invalidReason == nil, sym.isSymbolic, sym.count <= 400 {
+        if !j.isSymbolic, let sym = try? values([id], symbolic: true)[id], sym.invalidReason == nil, sym.isSymbolic,
+            sym.count <= 400
+        {
             s += matrixTable(sym, rows: rowLabels, cols: colLabels)
             s += "at the current values:\n"
         }
@@ -549,7 +589,8 @@ struct DerivativeCommands {
         if fwd == rev {
             s += "  both modes cost the same here\n"
         } else if rev < fwd {
-            s += "  reverse mode is cheaper here: \(m) output\(m == 1 ? "" : "s") < \(n) inputs (why backprop uses it: one scalar loss, many weights)\n"
+            s +=
+                "  reverse mode is cheaper here: \(m) output\(m == 1 ? "" : "s") < \(n) inputs (why backprop uses it: one scalar loss, many weights)\n"
         } else {
             s += "  forward mode is cheaper here: \(n) input\(n == 1 ? "" : "s") < \(m) outputs\n"
         }
@@ -563,7 +604,10 @@ struct DerivativeCommands {
         let root = try output(out)
         let vs = try values([root])
         let order = cone(root)
-        let xs = try wrt.isEmpty ? leavesOf(order).filter { graph.nodes[$0].leaf?.1 == .input || graph.nodes[$0].leaf?.1 == .variable } : wrt.map { try leaf($0) }
+        let xs =
+            try wrt.isEmpty
+            ? leavesOf(order).filter { graph.nodes[$0].leaf?.1 == .input || graph.nodes[$0].leaf?.1 == .variable }
+            : wrt.map { try leaf($0) }
         var rows: [[String]] = [["input", "reverse mode", "finite differences", "relative error", ""]]
         var worst = 0.0
         for x in xs {
@@ -591,12 +635,17 @@ struct DerivativeCommands {
             var err = 0.0
             for (a, b) in zip(gn.data, fd) { err = max(err, abs(a - b) / max(1e-8, abs(a), abs(b))) }
             worst = max(worst, err)
-            let fdText = fd.count == 1 ? formatNumber(fd[0], digits: 10) : "[" + fd.map { formatNumber($0, digits: 10) }.joined(separator: ", ") + "]"
+            let fdText =
+                fd.count == 1
+                ? formatNumber(fd[0], digits: 10) : "[" + fd.map { formatNumber($0, digits: 10) }.joined(separator: ", ") + "]"
             rows.append([label(x), interp.format(g), fdText, String(format: "%.1e", err), err < 1e-5 ? "ok" : "MISMATCH"])
         }
         var s = "gradients of \(label(root)) against central finite differences (step 1e-6·max(1, |x|)):\n"
         s += Commands.table(rows, indent: "  ")
-        s += worst < 1e-5 ? "all agree (largest relative error \(String(format: "%.1e", worst)))\n" : "some gradients disagree: look for kinks (relu, abs, max) near the current values\n"
+        s +=
+            worst < 1e-5
+            ? "all agree (largest relative error \(String(format: "%.1e", worst)))\n"
+            : "some gradients disagree: look for kinks (relu, abs, max) near the current values\n"
         interp.write(s)
     }
 }

@@ -29,8 +29,10 @@ final class Driver {
     let interpreter: Interpreter
     var outcome: Interpreter.Outcome = .ok
 
-    init(color: Bool, write: @escaping (String) -> Void = StandardOutput.write,
-         writeError: @escaping (String) -> Void = StandardOutput.writeError) {
+    init(
+        color: Bool, write: @escaping (String) -> Void = StandardOutput.write,
+        writeError: @escaping (String) -> Void = StandardOutput.writeError
+    ) {
         interpreter = Interpreter(write: write, writeError: writeError)
         interpreter.color = color
         interpreter.interrupted = { interruptRequested != 0 }

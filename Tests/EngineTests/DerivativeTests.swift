@@ -60,8 +60,9 @@ final class DerivativeTests: XCTestCase {
             let xdot = tensor(shape, &rng, positive: false)
             // 1. Forward mode against central differences.
             var alg = ValueAlgebra()
-            let (tan, _) = try Sweeps.forward(&alg, graph: g, order: order, value: { values[$0] ?? .scalar(.nan) },
-                                              input: xNode, seed: .num(xdot), dep: dep)
+            let (tan, _) = try Sweeps.forward(
+                &alg, graph: g, order: order, value: { values[$0] ?? .scalar(.nan) },
+                input: xNode, seed: .num(xdot), dep: dep)
             let jv = try tan[yNode].map { try Op.broadcastLike.evaluate([$0, yv]) } ?? .num(try Tensor.filled(yv.shape, 0))
             let x0 = h.session.values[x]!.numeric!
             let step = 1e-5
@@ -74,19 +75,23 @@ final class DerivativeTests: XCTestCase {
             h.session.setValue(x, .num(x0))
             let fd = try Tensor.zip(plus, minus) { ($0 - $1) / (2 * step) }
             for (k, (a, b)) in zip(jv.numeric!.data, fd.data).enumerated() {
-                assertClose(a, b, tol: 1e-6, "\(expr): forward vs finite differences, ∂y/∂\(x) element \(k):", file: file, line: line)
+                assertClose(
+                    a, b, tol: 1e-6, "\(expr): forward vs finite differences, ∂y/∂\(x) element \(k):", file: file, line: line)
             }
             // 2. Reverse against forward: ⟨ȳ, J·ẋ⟩ = ⟨Jᵀ·ȳ, ẋ⟩.
-            let (adj, _) = try Sweeps.reverse(&alg, graph: g, order: order, value: { values[$0] ?? .scalar(.nan) },
-                                              output: yNode, seed: .num(ybar), dep: dep)
+            let (adj, _) = try Sweeps.reverse(
+                &alg, graph: g, order: order, value: { values[$0] ?? .scalar(.nan) },
+                output: yNode, seed: .num(ybar), dep: dep)
             let xbar = try adj[xNode].map { try Op.broadcastLike.evaluate([$0, .num(x0)]) } ?? .num(try Tensor.filled(shape, 0))
-            assertClose(dot(.num(ybar), jv), dot(xbar, .num(xdot)), tol: 1e-10,
-                        "\(expr): ⟨ȳ, J·ẋ⟩ vs ⟨Jᵀ·ȳ, ẋ⟩ for \(x):", file: file, line: line)
+            assertClose(
+                dot(.num(ybar), jv), dot(xbar, .num(xdot)), tol: 1e-10,
+                "\(expr): ⟨ȳ, J·ẋ⟩ vs ⟨Jᵀ·ȳ, ẋ⟩ for \(x):", file: file, line: line)
             // 3. The grad graph, numerically and as a formula.
             let gradExpr = "grad(sum(y * ybar), \(x))"
             let gv = try h.value(gradExpr).numeric!
             for (k, (a, b)) in zip(gv.data, xbar.numeric!.data).enumerated() {
-                assertClose(a, b, tol: 1e-10, "\(expr): grad graph vs reverse sweep, element \(k) of ∂/∂\(x):", file: file, line: line)
+                assertClose(
+                    a, b, tol: 1e-10, "\(expr): grad graph vs reverse sweep, element \(k) of ∂/∂\(x):", file: file, line: line)
             }
             if symbolic {
                 let (p, _, _) = Parser.parse(SourceFile(name: "s", text: gradExpr))
@@ -106,7 +111,9 @@ final class DerivativeTests: XCTestCase {
                         XCTFail("\(expr): formula \(s.text) has unbound symbols", file: file, line: line)
                         break
                     }
-                    assertClose(at, gv.data[k], tol: 1e-9, "\(expr): formula \(s.text) at the point vs grad graph:", file: file, line: line)
+                    assertClose(
+                        at, gv.data[k], tol: 1e-9, "\(expr): formula \(s.text) at the point vs grad graph:", file: file,
+                        line: line)
                 }
             }
             // Second order: the directional derivative of the gradient, by differentiating
@@ -121,7 +128,9 @@ final class DerivativeTests: XCTestCase {
                 let gm = try h.value(gradExpr).numeric!
                 h.session.setValue(x, .num(x0))
                 for (k, (a, b)) in zip(hv.data, zip(gp.data, gm.data).map { ($0 - $1) / (2 * step) }).enumerated() {
-                    assertClose(a, b, tol: 1e-5, "\(expr): Hessian·v vs differences of the gradient, element \(k):", file: file, line: line)
+                    assertClose(
+                        a, b, tol: 1e-5, "\(expr): Hessian·v vs differences of the gradient, element \(k):", file: file,
+                        line: line)
                 }
             }
         }
@@ -130,14 +139,16 @@ final class DerivativeTests: XCTestCase {
     func symbolsLike(_ name: String, _ shape: [Int]) -> Tensor<Sym> {
         let n = shape.reduce(1, *)
         let strides = shape.indices.map { shape[($0 + 1)...].reduce(1, *) }
-        return Tensor(shape: shape, data: (0..<n).map { k in
-            var r = k
-            let idx = strides.map { s -> String in
-                defer { r %= s }
-                return String(r / s + 1)
-            }
-            return Sym.symbol("\(name)[\(idx.joined(separator: ","))]")
-        })
+        return Tensor(
+            shape: shape,
+            data: (0..<n).map { k in
+                var r = k
+                let idx = strides.map { s -> String in
+                    defer { r %= s }
+                    return String(r / s + 1)
+                }
+                return Sym.symbol("\(name)[\(idx.joined(separator: ","))]")
+            })
     }
 
     // MARK: - Each op
@@ -209,9 +220,11 @@ final class DerivativeTests: XCTestCase {
     /// Random compositions of the smooth ops, with domains kept valid.
     func testRandomExpressions() throws {
         var rng = Rng(g: 42)
-        let unary = ["exp(%@ / 4)", "sin(%@)", "cos(%@)", "tanh(%@)", "sigmoid(%@)", "softplus(%@)",
-                     "log(softplus(%@) + 0.5)", "sqrt(%@ * %@ + 1)", "(%@ * %@ + 1) ^ 0.5", "-%@", "sum(%@) + %@",
-                     "mean(%@) * %@", "softmax(%@)", "log_softmax(%@)"]
+        let unary = [
+            "exp(%@ / 4)", "sin(%@)", "cos(%@)", "tanh(%@)", "sigmoid(%@)", "softplus(%@)",
+            "log(softplus(%@) + 0.5)", "sqrt(%@ * %@ + 1)", "(%@ * %@ + 1) ^ 0.5", "-%@", "sum(%@) + %@",
+            "mean(%@) * %@", "softmax(%@)", "log_softmax(%@)",
+        ]
         let binary = ["%@ + %@", "%@ - %@", "%@ * %@", "%@ / (%@ * %@ + 1)", "%@ * s", "s / (1 + %@ * %@)"]
         for round in 0..<25 {
             var e = rng.next() < 0.5 ? "x" : "s * x"
@@ -252,8 +265,9 @@ final class DerivativeTests: XCTestCase {
         XCTAssertEqual(s.output("assert grad(e, b) == a + 2*b + 1; print 1"), "1")
         XCTAssertEqual(s.output("print jacobian([x1 + x2*x3, 2*x3], [x1, x2, x3])"), "[[1, x3, x2], [0, 0, 2]]")
         XCTAssertEqual(s.output("print grad(cross_entropy([0, 1, 0], [y1, y2, y3]), [y1, y2, y3])"), "[0, -1/y2, 0]")
-        XCTAssertEqual(s.output("print jacobian(sigmoid([z1, z2]), [z1, z2])"),
-                       "[[sigmoid(z1)*(1 - sigmoid(z1)), 0], [0, sigmoid(z2)*(1 - sigmoid(z2))]]")
+        XCTAssertEqual(
+            s.output("print jacobian(sigmoid([z1, z2]), [z1, z2])"),
+            "[[sigmoid(z1)*(1 - sigmoid(z1)), 0], [0, sigmoid(z2)*(1 - sigmoid(z2))]]")
         XCTAssertEqual(s.output("print hessian(x1^2 * x2, [x1, x2])"), "[[2*x2, 2*x1], [2*x1, 0]]")
     }
 
@@ -285,7 +299,9 @@ final class DerivativeTests: XCTestCase {
         h.run("a = 3; b = 2; c = a + b; v = [1, 2]; k = constant(1)")
         XCTAssertEqual(h.error("print grad(v * a, a)"), "t:1:7: error: grad needs a scalar output, but this one has shape [2]")
         XCTAssertTrue(h.err.contains("hint: use jacobian(y, x)"), h.err)
-        XCTAssertEqual(h.error("print grad(c * 2, c)"), "t:1:19: error: 'c' is not a leaf: grad differentiates with respect to an input, variable or placeholder")
+        XCTAssertEqual(
+            h.error("print grad(c * 2, c)"),
+            "t:1:19: error: 'c' is not a leaf: grad differentiates with respect to an input, variable or placeholder")
         XCTAssertEqual(h.error("print grad(c * k, k)"), "t:1:19: error: 'k' is a constant: it has no derivative")
         XCTAssertEqual(h.output("print grad(c, z)"), "0")
     }

@@ -12,10 +12,12 @@ final class EvaluationTests: XCTestCase {
 
     func testSymbolicSlide() {
         let h = Harness()
-        XCTAssertEqual(h.output("W = [[1, -1], [0, 1]]; x = [[x1, x2], [x3, x4]]; print W @ x"),
-                       "[[x1 - x3, x2 - x4], [x3, x4]]")
-        XCTAssertEqual(h.output("b = [[1, -1], [-1, 1]]; print W @ x + b"),
-                       "[[x1 - x3 + 1, x2 - x4 - 1], [x3 - 1, x4 + 1]]")
+        XCTAssertEqual(
+            h.output("W = [[1, -1], [0, 1]]; x = [[x1, x2], [x3, x4]]; print W @ x"),
+            "[[x1 - x3, x2 - x4], [x3, x4]]")
+        XCTAssertEqual(
+            h.output("b = [[1, -1], [-1, 1]]; print W @ x + b"),
+            "[[x1 - x3 + 1, x2 - x4 - 1], [x3 - 1, x4 + 1]]")
     }
 
     func testSymbolicSimplification() {
@@ -57,7 +59,8 @@ final class EvaluationTests: XCTestCase {
             ("[[1, 2], [3, 4]] @ [[5, 6], [7, 8]]", "[[19, 22], [43, 50]]"),
             ("[1, 2] @ [[1, 2], [3, 4]]", "[7, 10]"), ("[[1, 2], [3, 4]] @ [1, 1]", "[3, 7]"), ("[1, 2] @ [3, 4]", "11"),
             ("[[1, 2, 3]]'", "[[1], [2], [3]]"), ("transpose([[1, 2], [3, 4]])", "[[1, 3], [2, 4]]"),
-            ("reshape([1, 2, 3, 4, 5, 6], [2, 3])", "[[1, 2, 3], [4, 5, 6]]"), ("reshape([1, 2, 3, 4], [-1, 2])", "[[1, 2], [3, 4]]"),
+            ("reshape([1, 2, 3, 4, 5, 6], [2, 3])", "[[1, 2, 3], [4, 5, 6]]"),
+            ("reshape([1, 2, 3, 4], [-1, 2])", "[[1, 2], [3, 4]]"),
             ("softmax([0, 0])", "[0.5, 0.5]"), ("softmax([[0, 0], [1, 1]])", "[[0.5, 0.5], [0.5, 0.5]]"),
             ("log_softmax([0, 0])", "[-0.6931471805599453, -0.6931471805599453]"),
             ("softmax([1000, 0])", "[1, 0]"), ("log_softmax([1000, 0])", "[0, -1000]"),
@@ -126,13 +129,16 @@ final class EvaluationTests: XCTestCase {
         let h = Harness()
         XCTAssertEqual(h.error("print [1, 2, 3][0]"), "t:1:7: error: index 0 is out of range 1…3 on axis 1 of shape [3]")
         XCTAssertEqual(h.error("print [1, 2, 3][4]"), "t:1:7: error: index 4 is out of range 1…3 on axis 1 of shape [3]")
-        XCTAssertEqual(h.error("W = [[1, 2], [3]]"), "t:1:5: error: rows of unequal shape: element 1 has shape [2], element 2 has [1]")
+        XCTAssertEqual(
+            h.error("W = [[1, 2], [3]]"), "t:1:5: error: rows of unequal shape: element 1 has shape [2], element 2 has [1]")
         h.run("A = [[1, 2], [3, 4]]; v = [1, 2, 3]\ny = A @ v")
         XCTAssertEqual(h.error("print y"), "t:2:5: error: '@' needs inner sizes to agree: [2, 2] @ [3] (2 ≠ 3)")
-        XCTAssertEqual(h.error("print zeros([100000, 100000, 100000])"),
-                       "t:1:7: error: tensor of shape [100000, 100000, 100000] is too large (the limit is 100000000 elements)")
+        XCTAssertEqual(
+            h.error("print zeros([100000, 100000, 100000])"),
+            "t:1:7: error: tensor of shape [100000, 100000, 100000] is too large (the limit is 100000000 elements)")
         XCTAssertTrue(h.error("print zeros([9223372036854775807, 4])").hasSuffix("is too large"))
-        XCTAssertTrue(h.error("print zeros([3037000500, 3037000500])").hasSuffix("is too large (the limit is 100000000 elements)"))
+        XCTAssertTrue(
+            h.error("print zeros([3037000500, 3037000500])").hasSuffix("is too large (the limit is 100000000 elements)"))
         XCTAssertEqual(h.error("print sum([1, 2], 3)"), "t:1:7: error: axis 3 is out of range for shape [2] (axes 1…1)")
     }
 
@@ -149,7 +155,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.error("print x"), "t:1:5: error: placeholder 'x' has no value")
         XCTAssertEqual(h.output("print k * W"), "[2, 2]")
         XCTAssertEqual(h.error("print grad(sum(k * W), k)"), "t:1:24: error: 'k' is a constant: it has no derivative")
-        XCTAssertEqual(h.error("y = variable(1) + 2"), "t:1:5: error: variable(…) must be the whole right-hand side of a definition")
+        XCTAssertEqual(
+            h.error("y = variable(1) + 2"), "t:1:5: error: variable(…) must be the whole right-hand side of a definition")
     }
 
     func testRandomIsSeeded() {

@@ -59,6 +59,7 @@ func assertClose(
 ) {
     let scale = max(1, abs(expected))
     if expected.isNaN && observed.isNaN { return }
-    XCTAssert(abs(observed - expected) <= tol * scale,
-              "\(what) expected \(expected), observed \(observed), tolerance \(tol) (relative)", file: file, line: line)
+    XCTAssert(
+        abs(observed - expected) <= tol * scale,
+        "\(what) expected \(expected), observed \(observed), tolerance \(tol) (relative)", file: file, line: line)
 }

@@ -15,28 +15,38 @@ final class DiagnosticTests: XCTestCase {
     }
 
     func testLocations() {
-        expectError("a = (1 + * 2)",
-                    "         ^", "expected an expression, found '*'")
-        expectError("c = f(a, b",
-                    "          ^", "expected ')' to close the call to 'f', found end of input")
-        expectError("W = [[1, 2] [3, 4]]",
-                    "            ^", "expected ']' or ',' in the list opened at column 5, found '['")
-        expectError("a = 2b",
-                    "    ^", "a number cannot run into a name: '2b'", note: "hint: write '2*b' for a product")
-        expectError("a = 1 $ 2",
-                    "      ^", "unexpected character '$'")
-        expectError("x[0] = 1",
-                    "^", "only a name can be defined: the left side of '=' must be a name")
-        expectError("print a < b < c",
-                    "            ^", "comparisons do not chain")
-        expectError("e = a ! b",
-                    "      ^", "unexpected character '!'", note: "hint: '!=' means not equal")
+        expectError(
+            "a = (1 + * 2)",
+            "         ^", "expected an expression, found '*'")
+        expectError(
+            "c = f(a, b",
+            "          ^", "expected ')' to close the call to 'f', found end of input")
+        expectError(
+            "W = [[1, 2] [3, 4]]",
+            "            ^", "expected ']' or ',' in the list opened at column 5, found '['")
+        expectError(
+            "a = 2b",
+            "    ^", "a number cannot run into a name: '2b'", note: "hint: write '2*b' for a product")
+        expectError(
+            "a = 1 $ 2",
+            "      ^", "unexpected character '$'")
+        expectError(
+            "x[0] = 1",
+            "^", "only a name can be defined: the left side of '=' must be a name")
+        expectError(
+            "print a < b < c",
+            "            ^", "comparisons do not chain")
+        expectError(
+            "e = a ! b",
+            "      ^", "unexpected character '!'", note: "hint: '!=' means not equal")
     }
 
     func testRenderedFormHasSourceLineAndCaret() {
         let (_, ds, _) = Parser.parse(SourceFile(name: "s.graph", text: "a = 3\nc = (a + b\n"))
         let text = ds[0].rendered()
-        XCTAssertEqual(text, """
+        XCTAssertEqual(
+            text,
+            """
             s.graph:2:11: error: expected ')' to close the '(' at column 5, found end of input
               c = (a + b
                         ^

@@ -20,8 +20,7 @@ public enum Sweeps {
             let node = graph.nodes[n]
             switch node.kind {
             case .op(let op):
-                let d = op.differentiableInputs(node.inputs.count)
-                let wants = node.inputs.enumerated().map { i, c in i < d.count && d[i] && dep[c] == true }
+                let wants = node.inputs.enumerated().map { i, c in op.isDifferentiableInput(i) && dep[c] == true }
                 guard wants.contains(true) else { continue }
                 rules += 1
                 let contributions = try op.vjp(&a, node.inputs.map(value), value(n), g, wants: wants)
@@ -51,8 +50,7 @@ public enum Sweeps {
                 let node = graph.nodes[n]
                 switch node.kind {
                 case .op(let op):
-                    let d = op.differentiableInputs(node.inputs.count)
-                    let ts = node.inputs.enumerated().map { i, c in i < d.count && d[i] ? tan[c] : nil }
+                    let ts = node.inputs.enumerated().map { i, c in op.isDifferentiableInput(i) ? tan[c] : nil }
                     guard ts.contains(where: { $0 != nil }) else { continue }
                     rules += 1
                     tan[n] = try op.jvp(&a, node.inputs.map(value), value(n), ts)
@@ -65,5 +63,31 @@ public enum Sweeps {
             if let t = tan[n] { visit?(n, t) }
         }
         return (tan, rules)
+    }
+}
+
+extension Sweeps {
+    /// Reverse mode on values (numbers or symbols). A concrete entry point, so the
+    /// generic sweep is specialized inside this module rather than called through
+    /// witness tables from other modules.
+    public static func reverseValues(
+        graph: Graph, order: [Int], values: NodeMap<Value>, output: Int, seed: Value, dep: NodeMap<Bool>,
+        visit: ((Int, Value) -> Void)? = nil
+    ) throws -> (adjoints: NodeMap<Value>, rules: Int) {
+        var a = ValueAlgebra()
+        return try reverse(
+            &a, graph: graph, order: order, value: { values[$0] ?? .scalar(.nan) }, output: output,
+            seed: seed, dep: dep, visit: visit)
+    }
+
+    /// Forward mode on values; see `reverseValues`.
+    public static func forwardValues(
+        graph: Graph, order: [Int], values: NodeMap<Value>, input: Int, seed: Value, dep: NodeMap<Bool>,
+        visit: ((Int, Value) -> Void)? = nil
+    ) throws -> (tangents: NodeMap<Value>, rules: Int) {
+        var a = ValueAlgebra()
+        return try forward(
+            &a, graph: graph, order: order, value: { values[$0] ?? .scalar(.nan) }, input: input,
+            seed: seed, dep: dep, visit: visit)
     }
 }

@@ -83,7 +83,9 @@ struct Compiler {
             throw EvalError("internal: '\(name)' is not a leaf")
         case nil:
             if Builtins.byName[name] != nil {
-                if let p { throw fail(p, e, "'\(name)' is a built-in function: call it as \(Builtins.byName[name]?.usage ?? name)") }
+                if let p {
+                    throw fail(p, e, "'\(name)' is a built-in function: call it as \(Builtins.byName[name]?.usage ?? name)")
+                }
             }
             kind = .symbol
         }
@@ -161,28 +163,32 @@ struct Compiler {
     func checkCall(_ p: Program, _ e: ExprID, _ f: String, _ args: [ExprID]) throws {
         if let b = Builtins.byName[f] {
             if Builtins.leafMakers.contains(f) {
-                throw fail(p, e, "\(f)(…) must be the whole right-hand side of a definition",
-                           notes: ["hint: \(b.example)"])
+                throw fail(
+                    p, e, "\(f)(…) must be the whole right-hand side of a definition",
+                    notes: ["hint: \(b.example)"])
             }
             guard b.arity.contains(args.count) else {
                 let want = b.arity.count == 1 ? "\(b.arity.lowerBound)" : "\(b.arity.lowerBound) or \(b.arity.upperBound)"
-                throw fail(p, e, "'\(f)' takes \(want) argument\(b.arity.upperBound == 1 ? "" : "s"), got \(args.count)",
-                           notes: ["usage: \(b.usage)"])
+                throw fail(
+                    p, e, "'\(f)' takes \(want) argument\(b.arity.upperBound == 1 ? "" : "s"), got \(args.count)",
+                    notes: ["usage: \(b.usage)"])
             }
             return
         }
         if case .function(let params, _, _) = session.definition(f) {
             guard params.count == args.count else {
-                throw fail(p, e, "'\(f)' takes \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)",
-                           notes: ["usage: \(f)(\(params.joined(separator: ", ")))"])
+                throw fail(
+                    p, e, "'\(f)' takes \(params.count) argument\(params.count == 1 ? "" : "s"), got \(args.count)",
+                    notes: ["usage: \(f)(\(params.joined(separator: ", ")))"])
             }
             return
         }
         let candidates = Builtins.all.map(\.name) + session.functionNames
         var notes = didYouMean(f, among: candidates)
         if session.definition(f) != nil { notes = ["hint: '\(f)' is not a function; write \(f)*(…) for a product"] }
-        throw Diagnostic(.error, "unknown function '\(f)'", source: p.source,
-                         span: Span(p[e].span.start, p[e].span.start + f.utf8.count), notes: notes)
+        throw Diagnostic(
+            .error, "unknown function '\(f)'", source: p.source,
+            span: Span(p[e].span.start, p[e].span.start + f.utf8.count), notes: notes)
     }
 
     /// A number written in place (an axis), possibly negative.
@@ -323,12 +329,14 @@ struct Compiler {
         let node = graph.nodes[id]
         guard case .leaf(let name, let kind) = node.kind else {
             let shown = node.name ?? p.source.text(p[e].span)
-            throw fail(p, e, "'\(shown)' is not a leaf: \(f) differentiates with respect to an input, variable or placeholder",
-                       notes: ["hint: ':paths OUT wrt LEAF' shows how the derivative flows through '\(shown)'"])
+            throw fail(
+                p, e, "'\(shown)' is not a leaf: \(f) differentiates with respect to an input, variable or placeholder",
+                notes: ["hint: ':paths OUT wrt LEAF' shows how the derivative flows through '\(shown)'"])
         }
         if kind == .constant {
-            throw fail(p, e, "'\(name)' is a constant: it has no derivative",
-                       notes: ["hint: define it as an input ('\(name) = …') to differentiate with respect to it"])
+            throw fail(
+                p, e, "'\(name)' is a constant: it has no derivative",
+                notes: ["hint: define it as an input ('\(name) = …') to differentiate with respect to it"])
         }
         return id
     }

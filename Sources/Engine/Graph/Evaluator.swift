@@ -44,7 +44,7 @@ public struct Evaluator {
                     if let why = v.invalidReason {
                         throw EvalError(why, notes: ["hint: give the free symbols values to compute numerically"])
                     }
-                    if case .num(let t) = v, t.data.contains(where: { !$0.isFinite }) {
+                    if case .num(let t) = v, !t.data.allSatisfy({ $0.isFinite }) {
                         noteNonFinite(n, op, t, args)
                     }
                     values[n] = v
@@ -130,7 +130,8 @@ public struct Evaluator {
                 if interrupted() { throw Interrupted() }
                 var seed = try Tensor<Double>.filled(yValue.shape, 0)
                 seed.data[i] = 1
-                let (adj, rules) = try Sweeps.reverse(&a, graph: graph, order: order, value: value, output: y, seed: .num(seed), dep: depAny)
+                let (adj, rules) = try Sweeps.reverse(
+                    &a, graph: graph, order: order, value: value, output: y, seed: .num(seed), dep: depAny)
                 rulesTotal += rules
                 passes += 1
                 var col = 0
@@ -150,7 +151,8 @@ public struct Evaluator {
                     if interrupted() { throw Interrupted() }
                     var seed = try Tensor<Double>.filled(xv.shape, 0)
                     seed.data[j] = 1
-                    let (tan, rules) = try Sweeps.forward(&a, graph: graph, order: order, value: value, input: x, seed: .num(seed), dep: deps[xi])
+                    let (tan, rules) = try Sweeps.forward(
+                        &a, graph: graph, order: order, value: value, input: x, seed: .num(seed), dep: deps[xi])
                     rulesTotal += rules
                     passes += 1
                     if let t = tan[y] {

@@ -121,8 +121,7 @@ public final class Graph: @unchecked Sendable {
             let node = nodes[n]
             switch node.kind {
             case .op(let op):
-                let d = op.differentiableInputs(node.inputs.count)
-                for (i, c) in node.inputs.enumerated() where i < d.count && d[i] && dep[c] == true {
+                for (i, c) in node.inputs.enumerated() where op.isDifferentiableInput(i) && dep[c] == true {
                     dep[n] = true
                     break
                 }

@@ -16,7 +16,8 @@ enum Pair {
 }
 
 /// Apply the same generic tensor function to a value of either element type.
-func lift(_ v: Value, _ n: (Tensor<Double>) throws -> Tensor<Double>, _ s: (Tensor<Sym>) throws -> Tensor<Sym>) rethrows -> Value {
+func lift(_ v: Value, _ n: (Tensor<Double>) throws -> Tensor<Double>, _ s: (Tensor<Sym>) throws -> Tensor<Sym>) rethrows -> Value
+{
     switch v {
     case .num(let t): return .num(try n(t))
     case .sym(let t): return Value.sym(try s(t)).normalized
@@ -28,9 +29,10 @@ func axisIndex(_ axis: Int?, rank: Int, shape: [Int]) throws -> Int? {
     guard var a = axis else { return nil }
     if a < 0 { a += rank + 1 }  // -1 is the last axis
     guard a >= 1 && a <= rank else {
-        throw EvalError(rank == 0
-            ? "axis \(a) is out of range: a scalar has no axes"
-            : "axis \(a) is out of range for shape \(shapeText(shape)) (axes 1…\(rank))")
+        throw EvalError(
+            rank == 0
+                ? "axis \(a) is out of range: a scalar has no axes"
+                : "axis \(a) is out of range for shape \(shapeText(shape)) (axes 1…\(rank))")
     }
     return a - 1
 }
@@ -70,6 +72,7 @@ struct SplitMix64: RandomNumberGenerator {
 extension Op {
     /// The forward value of the op on its inputs' values.
     public func evaluate(_ x: [Value]) throws -> Value {
+        if let r = scalarFastPath(x) { return .num(Tensor(r)) }
         if let n = arity, x.count != n {
             throw EvalError("'\(name)' takes \(n) argument\(n == 1 ? "" : "s"), got \(x.count)")
         }
@@ -87,10 +90,11 @@ extension Op {
         case .approx(let rel, let abs):
             switch Pair(x[0], x[1]) {
             case .num(let a, let b):
-                return .num(try Tensor.zip(a, b) { p, q in
-                    if p == q { return 1.0 }
-                    return Swift.abs(p - q) <= Swift.max(abs, rel * Swift.max(Swift.abs(p), Swift.abs(q))) ? 1 : 0
-                })
+                return .num(
+                    try Tensor.zip(a, b) { p, q in
+                        if p == q { return 1.0 }
+                        return Swift.abs(p - q) <= Swift.max(abs, rel * Swift.max(Swift.abs(p), Swift.abs(q))) ? 1 : 0
+                    })
             case .sym(let a, let b):
                 return .num(try Tensor.zip(a, b) { $0 == $1 ? 1.0 : 0.0 })
             }
@@ -147,7 +151,8 @@ extension Op {
         case .uniform(let seed), .normal(let seed):
             let shape = try shapeArgument(x[0])
             guard let a = x[1].scalarValue, let b = x[2].scalarValue else {
-                throw EvalError("\(name) takes numbers for its range: \(name)(shape, \(name == "uniform" ? "low, high" : "mean, sd"))")
+                throw EvalError(
+                    "\(name) takes numbers for its range: \(name)(shape, \(name == "uniform" ? "low, high" : "mean, sd"))")
             }
             var rng = SplitMix64(state: seed)
             var t = try Tensor<Double>.filled(shape, 0)
@@ -210,10 +215,36 @@ extension Op {
         case .onesLike: return .num(try Tensor.filled(x[0].shape, 1))
         case .seedOne:
             guard x[0].count == 1 else {
-                throw EvalError("grad needs a scalar output, but this one has shape \(shapeText(x[0].shape))",
-                                notes: ["hint: use jacobian(y, x) for a vector or matrix output"])
+                throw EvalError(
+                    "grad needs a scalar output, but this one has shape \(shapeText(x[0].shape))",
+                    notes: ["hint: use jacobian(y, x) for a vector or matrix output"])
             }
             return .num(try Tensor.filled(x[0].shape, 1))
+        }
+    }
+
+    /// Scalars of rank 0 skip the tensor machinery (a million-node scalar graph is
+    /// mostly this).
+    @inline(__always)
+    func scalarFastPath(_ x: [Value]) -> Double? {
+        guard x.count <= 2, case .num(let a) = x[0], a.shape.isEmpty else { return nil }
+        if x.count == 1 {
+            switch self {
+            case .unary(let f): return f(a.data[0])
+            case .neg: return -a.data[0]
+            default: return nil
+            }
+        }
+        guard case .num(let b) = x[1], b.shape.isEmpty else { return nil }
+        let (p, q) = (a.data[0], b.data[0])
+        switch self {
+        case .add: return p + q
+        case .sub: return p - q
+        case .mul: return p * q
+        case .div: return p / q
+        case .pow: return Double.power(p, q)
+        case .unbroadcast, .broadcastLike, .reshapeLike: return p
+        default: return nil
         }
     }
 
@@ -239,8 +270,9 @@ extension Op {
             return .num(try Tensor.zip(x, y) { f($0, $1) ? 1.0 : 0.0 })
         case .sym(let x, let y):
             guard op == .eq || op == .ne else {
-                throw EvalError("'\(op.rawValue)' needs numbers: symbols have no order",
-                                notes: ["hint: give the free symbols values first"])
+                throw EvalError(
+                    "'\(op.rawValue)' needs numbers: symbols have no order",
+                    notes: ["hint: give the free symbols values first"])
             }
             let want = op == .eq
             return .num(try Tensor.zip(x, y) { ($0 == $1) == want ? 1.0 : 0.0 })

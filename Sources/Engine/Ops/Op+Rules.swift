@@ -18,6 +18,17 @@ extension Op {
         }
     }
 
+    /// Whether input `i` carries a derivative (without building an array: sweeps ask
+    /// this for every edge).
+    @inline(__always)
+    public func isDifferentiableInput(_ i: Int) -> Bool {
+        guard isDifferentiable else { return false }
+        switch self {
+        case .index, .scatter, .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike, .matmulOutAsMatrix: return i == 0
+        default: return true
+        }
+    }
+
     /// Which inputs carry derivatives (positions, shapes-only and index inputs do not).
     public func differentiableInputs(_ n: Int) -> [Bool] {
         guard isDifferentiable else { return [Bool](repeating: false, count: n) }

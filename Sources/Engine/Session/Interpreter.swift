@@ -147,13 +147,15 @@ public final class Interpreter {
         if let t = v.numeric {
             holds = t.count > 0 && t.data.allSatisfy { $0 != 0 && !$0.isNaN }
         } else {
-            throw Diagnostic(.error, "assert needs a comparison that gives numbers, got \(format(v))",
-                             source: p.source, span: p[e].span)
+            throw Diagnostic(
+                .error, "assert needs a comparison that gives numbers, got \(format(v))",
+                source: p.source, span: p[e].span)
         }
         guard !holds else { return }
         var notes: [String] = []
         if case .binary(let op, let l, let r) = p[e].kind,
-           [BinaryOp.eq, .ne, .approx, .lt, .le, .gt, .ge].contains(op) {
+            [BinaryOp.eq, .ne, .approx, .lt, .le, .gt, .ge].contains(op)
+        {
             notes.append("left:  \(p.source.text(p[l].span)) = \(format(try evaluate(p, l)))")
             notes.append("right: \(p.source.text(p[r].span)) = \(format(try evaluate(p, r)))")
         } else {
@@ -166,8 +168,9 @@ public final class Interpreter {
 
     func checkName(_ name: String, _ span: Span, _ p: Program, function: Bool = false) throws {
         if Builtins.byName[name] != nil {
-            throw Diagnostic(.error, "'\(name)' is a built-in function and cannot be redefined", source: p.source, span: span,
-                             notes: ["hint: choose another name, such as '\(name)1'"])
+            throw Diagnostic(
+                .error, "'\(name)' is a built-in function and cannot be redefined", source: p.source, span: span,
+                notes: ["hint: choose another name, such as '\(name)1'"])
         }
         if Interpreter.reservedWords.contains(name) {
             throw Diagnostic(.error, "'\(name)' is a reserved word", source: p.source, span: span)
@@ -190,28 +193,32 @@ public final class Interpreter {
     func define(_ name: String, nameSpan: Span, _ value: ExprID, in p: Program) throws {
         try checkName(name, nameSpan, p)
         if case .function = session.definition(name) {
-            throw Diagnostic(.error, "'\(name)' is a function; remove it first with ':del \(name)'", source: p.source, span: nameSpan)
+            throw Diagnostic(
+                .error, "'\(name)' is a function; remove it first with ':del \(name)'", source: p.source, span: nameSpan)
         }
         let origin = Origin(program: p, expr: value)
         if case .call(let f, let args) = p[value].kind, Builtins.leafMakers.contains(f) {
             guard args.count == 1 else {
-                throw Diagnostic(.error, "'\(f)' takes 1 argument, got \(args.count)", source: p.source, span: p[value].span,
-                                 notes: ["usage: \(Builtins.byName[f]?.usage ?? f)"])
+                throw Diagnostic(
+                    .error, "'\(f)' takes 1 argument, got \(args.count)", source: p.source, span: p[value].span,
+                    notes: ["usage: \(Builtins.byName[f]?.usage ?? f)"])
             }
             switch f {
             case "placeholder":
                 var c = Compiler(session: session, graph: Graph())
                 let shape = try c.staticShape(p, args[0])
                 if let bad = shape.first(where: { $0 < 0 }) {
-                    throw Diagnostic(.error, "a shape cannot have a negative size (\(bad))", source: p.source, span: p[args[0]].span)
+                    throw Diagnostic(
+                        .error, "a shape cannot have a negative size (\(bad))", source: p.source, span: p[args[0]].span)
                 }
                 _ = c
                 session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
             default:
                 let v = try evaluate(p, args[0])
                 if v.isSymbolic, f == "variable" {
-                    throw Diagnostic(.error, "a variable needs numbers to start from, got \(format(v))",
-                                     source: p.source, span: p[args[0]].span)
+                    throw Diagnostic(
+                        .error, "a variable needs numbers to start from, got \(format(v))",
+                        source: p.source, span: p[args[0]].span)
                 }
                 session.defineLeaf(name, kind: f == "variable" ? .variable : .constant, value: v, origin: origin)
             }
@@ -224,9 +231,10 @@ public final class Interpreter {
         }
         let refs = p.names(in: value).filter { Builtins.byName[$0] == nil }
         if let cycle = session.cycle(defining: name, references: refs) {
-            throw Diagnostic(.error, "'\(name)' would depend on itself: \(cycle.joined(separator: " → "))",
-                             source: p.source, span: p[value].span,
-                             notes: ["the previous definition of '\(name)' is kept"])
+            throw Diagnostic(
+                .error, "'\(name)' would depend on itself: \(cycle.joined(separator: " → "))",
+                source: p.source, span: p[value].span,
+                notes: ["the previous definition of '\(name)' is kept"])
         }
         let saved = session.save(name)
         session.defineNode(name, program: p, expr: value, references: refs)
@@ -241,9 +249,11 @@ public final class Interpreter {
     func defineFunction(_ name: String, nameSpan: Span, params: [String], body: ExprID, in p: Program) throws {
         try checkName(name, nameSpan, p)
         if let d = session.definition(name) {
-            if case .function = d {} else {
-                throw Diagnostic(.error, "'\(name)' is already defined as a value; remove it first with ':del \(name)'",
-                                 source: p.source, span: nameSpan)
+            if case .function = d {
+            } else {
+                throw Diagnostic(
+                    .error, "'\(name)' is already defined as a value; remove it first with ':del \(name)'",
+                    source: p.source, span: nameSpan)
             }
         }
         for param in params where Builtins.byName[param] != nil {
@@ -251,8 +261,9 @@ public final class Interpreter {
         }
         let refs = p.names(in: body, excluding: Set(params)).filter { Builtins.byName[$0] == nil }
         if let cycle = session.cycle(defining: name, references: refs) {
-            throw Diagnostic(.error, "'\(name)' would call itself: \(cycle.joined(separator: " → "))",
-                             source: p.source, span: p[body].span, notes: ["functions cannot be recursive"])
+            throw Diagnostic(
+                .error, "'\(name)' would call itself: \(cycle.joined(separator: " → "))",
+                source: p.source, span: p[body].span, notes: ["functions cannot be recursive"])
         }
         session.defineFunction(name, params: params, program: p, body: body, references: refs)
     }

@@ -19,8 +19,9 @@ extension Session {
             case .placeholder:
                 if let v = feeds[name] { return v }
                 if let v = values[name] { return v }
-                throw EvalError("placeholder '\(name)' has no value",
-                                notes: ["hint: feed it with ':run OUT with \(name) = …', or assign '\(name) = …'"])
+                throw EvalError(
+                    "placeholder '\(name)' has no value",
+                    notes: ["hint: feed it with ':run OUT with \(name) = …', or assign '\(name) = …'"])
             case .input, .variable, .constant:
                 guard let v = values[name] else { throw EvalError("'\(name)' has no value") }
                 return v

@@ -178,8 +178,9 @@ public final class Session {
     }
 
     func save(_ name: String) -> Saved {
-        Saved(definition: definitions[name], references: references[name] ?? [], value: values[name],
-              shape: placeholderShapes[name], position: definitions[name] == nil ? nil : order.firstIndex(of: name))
+        Saved(
+            definition: definitions[name], references: references[name] ?? [], value: values[name],
+            shape: placeholderShapes[name], position: definitions[name] == nil ? nil : order.firstIndex(of: name))
     }
 
     public func defineNode(_ name: String, program: Program, expr: ExprID, references refs: [String]) {

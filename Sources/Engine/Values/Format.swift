@@ -27,10 +27,11 @@ public func formatValue(_ v: Value, digits: Int? = nil, summarizeAbove: Int = 10
     let element: (Int) -> String
     switch v {
     case .num(let t): element = { formatNumber(t.data[$0], digits: digits) }
-    case .sym(let t): element = { i in
-        if let c = t.data[i].constantValue { return formatNumber(c, digits: digits) }
-        return t.data[i].text
-    }
+    case .sym(let t):
+        element = { i in
+            if let c = t.data[i].constantValue { return formatNumber(c, digits: digits) }
+            return t.data[i].text
+        }
     }
     if shape.isEmpty { return v.count > 0 ? element(0) : "[]" }
     if v.count == 0 { return String(repeating: "[", count: shape.count) + String(repeating: "]", count: shape.count) }

@@ -201,7 +201,9 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
         for key in order.sorted() {
             guard let (base, exps) = groups[key] else { continue }
             let f = power(base, exps.count == 1 ? exps[0] : sum(exps))
-            if let c = f.constantValue { coef *= c } else if case .mul(let c, let fs) = f.kind {
+            if let c = f.constantValue {
+                coef *= c
+            } else if case .mul(let c, let fs) = f.kind {
                 coef *= c
                 factors.append(contentsOf: fs)
             } else {

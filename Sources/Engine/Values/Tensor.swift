@@ -67,8 +67,9 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
             } else if da == 1 {
                 out[i] = db
             } else {
-                throw EvalError("shapes \(shapeText(a)) and \(shapeText(b)) do not broadcast",
-                                notes: ["hint: sizes must match, or be 1, axis by axis from the right"])
+                throw EvalError(
+                    "shapes \(shapeText(a)) and \(shapeText(b)) do not broadcast",
+                    notes: ["hint: sizes must match, or be 1, axis by axis from the right"])
             }
         }
         return out
@@ -191,8 +192,9 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
     /// right and a row on the left.
     public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         guard a.rank >= 1, a.rank <= 2, b.rank >= 1, b.rank <= 2 else {
-            throw EvalError("'@' takes vectors and matrices, not shapes \(shapeText(a.shape)) and \(shapeText(b.shape))",
-                            notes: a.rank == 0 || b.rank == 0 ? ["hint: use '*' to multiply by a number"] : [])
+            throw EvalError(
+                "'@' takes vectors and matrices, not shapes \(shapeText(a.shape)) and \(shapeText(b.shape))",
+                notes: a.rank == 0 || b.rank == 0 ? ["hint: use '*' to multiply by a number"] : [])
         }
         let m = a.rank == 2 ? a.shape[0] : 1
         let k = a.shape[a.rank - 1]

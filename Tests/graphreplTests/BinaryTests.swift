@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+
+/// The program as a user runs it: scripts, -e, piped input, exit statuses, stderr.
+final class BinaryTests: XCTestCase {
+    func testLectureOneLiner() throws {
+        let r = try Binary.run(["-e", "a = 3; b = 2; e = (a+b)*(b+1); print e; a = 5; print e"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "15\n21\n")
+        XCTAssertEqual(r.err, "")
+    }
+
+    func testSymbolicSlide() throws {
+        let r = try Binary.run(["-e", "W = [[1, -1], [0, 1]]\nx = [[x1, x2], [x3, x4]]\nprint W @ x"])
+        XCTAssertEqual(r.out, "[[x1 - x3, x2 - x4], [x3, x4]]\n")
+    }
+
+    func testExitStatuses() throws {
+        let syntax = try Binary.run(["-e", "a = (1 +"])
+        XCTAssertEqual(syntax.status, 2)
+        XCTAssertTrue(syntax.err.hasPrefix("-e:1:8: error: expected an expression after '+'"), syntax.err)
+        let runtime = try Binary.run(["-e", "print [1, 2] + [1, 2, 3]"])
+        XCTAssertEqual(runtime.status, 1)
+        XCTAssertTrue(runtime.err.contains("-e:1:7: error: shapes [2] and [3] do not broadcast"), runtime.err)
+        let assertion = try Binary.run(["-e", "a = 3; b = 2; e = (a+b)*(b+1)\nassert grad(e, b) == 9"])
+        XCTAssertEqual(assertion.status, 1)
+        XCTAssertTrue(assertion.err.contains("error: assertion failed: grad(e, b) == 9"), assertion.err)
+        XCTAssertTrue(assertion.err.contains("left:  grad(e, b) = 8"), assertion.err)
+        XCTAssertTrue(assertion.err.contains("right: 9 = 9"), assertion.err)
+        let usage = try Binary.run(["--no-such-flag"])
+        XCTAssertEqual(usage.status, 64)
+        let missing = try Binary.run(["/nonexistent/x.graph"])
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertEqual(missing.err, "graphrepl: cannot read '/nonexistent/x.graph': no such file or not readable\n")
+    }
+
+    func testScriptStopsAtFirstRuntimeError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let f = dir.appendingPathComponent("s.graph")
+        try "print 1\nprint undefined_fn(2)\nprint 3\n".write(to: f, atomically: true, encoding: .utf8)
+        let r = try Binary.run([f.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.out, "1\n")
+        XCTAssertTrue(r.err.hasPrefix("\(f.path):2:7: error: unknown function 'undefined_fn'"), r.err)
+    }
+
+    func testPipedInputRunsAsAScriptWithoutPrompts() throws {
+        let r = try Binary.run([], stdin: "a = 3\nb = 2\ne = (a+b)*(b+1)\nprint grad(e, b)\n")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "8\n")
+    }
+
+    func testBadBytesGiveErrorsNotCrashes() throws {
+        for input in ["a = 1\u{0}\n", "a = \u{FF}\u{FE}\n", ":nosuchcommand\n", "]]]]\n", "fn (\n", "a = [[1, 2], [3]]\n"] {
+            let r = try Binary.run([], stdin: input)
+            XCTAssertTrue(r.status == 1 || r.status == 2, "status \(r.status) for \(input.debugDescription): \(r.err)")
+            XCTAssertTrue(r.err.contains("error:"), r.err)
+        }
+    }
+
+    func testVersionAndHelp() throws {
+        let v = try Binary.run(["--version"])
+        XCTAssertEqual(v.status, 0)
+        XCTAssertTrue(v.out.hasPrefix("0."), v.out)
+        let h = try Binary.run(["--help"])
+        XCTAssertTrue(h.out.contains("Exit status"), h.out)
+    }
+
+    func testInteractiveFlagWithPipedInput() throws {
+        let r = try Binary.run(["-i", "-e", "a = 2"], stdin: "print a * 21\n")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "42\n")
+    }
+}
