@@ -18,4 +18,5 @@ static inline const char *cedit_line_buffer(void) { return rl_line_buffer; }
 static inline void cedit_no_default_completion(void) { rl_attempted_completion_over = 1; }
 static inline void cedit_set_catch_signals(int on) { rl_catch_signals = on; }
 static inline int cedit_history_length(void) { return history_length; }
+static inline void cedit_set_append_character(int c) { rl_completion_append_character = c; }
 #endif

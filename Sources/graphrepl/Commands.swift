@@ -83,12 +83,15 @@ enum Commands {
             interp.write(syntaxHelp)
             return
         }
+        var text = ""
         if let c = everything.first(where: { $0.name == topic }) {
-            interp.write("\(c.usage)\n  \(c.summary)\n  example: \(c.example)\n")
-            return
+            text += "\(c.usage)\n  \(c.summary)\n  example: \(c.example)\n"
         }
         if let b = Builtins.byName[topic] {
-            interp.write("\(b.usage)\n  \(b.summary)\n  example: \(b.example)\n")
+            text += "\(b.usage)\n  \(b.summary)\n  example: \(b.example)\n"
+        }
+        if !text.isEmpty {
+            interp.write(text)
             return
         }
         let hint = didYouMean(topic, among: everything.map(\.name) + Builtins.all.map(\.name) + ["syntax"])

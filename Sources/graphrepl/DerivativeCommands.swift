@@ -228,6 +228,10 @@ struct DerivativeCommands {
         let x = try leaf(wrt[0])
         let count = Paths.count(graph, from: x, to: root)
         let xName = label(x)
+        if x == root {
+            interp.write("\(xName) is the leaf itself: ∂\(xName)/∂\(xName) = 1\n")
+            return
+        }
         if count.isZero {
             interp.write("no path from \(xName) to \(label(root)): ∂\(label(root))/∂\(xName) = 0\n")
             return

@@ -21,8 +21,6 @@ final class StandardOutput {
     }
 }
 
-/// Set by the SIGINT handler; read between nodes of a long computation.
-nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
 
 /// Runs graphrepl: scripts, code, piped input, or the interactive loop.
 final class Driver {
@@ -35,7 +33,7 @@ final class Driver {
     ) {
         interpreter = Interpreter(write: write, writeError: writeError)
         interpreter.color = color
-        interpreter.interrupted = { interruptRequested != 0 }
+        interpreter.interrupted = { Interrupt.isRequested }
         interpreter.commands = { interp, call in try Commands.run(call, interp) }
     }
 
@@ -71,6 +69,7 @@ final class Driver {
         if interactive || (files.isEmpty && code.isEmpty) {
             if stdinIsTerminal {
                 installInterruptHandler()
+                Completion.source = { [weak self] in self?.completionWords() ?? [] }
                 return repl(reader: EditLineReader(historyPath: Driver.historyPath()), banner: true)
             }
             if interactive {
@@ -82,8 +81,19 @@ final class Driver {
         return ExitStatus.ok
     }
 
+    /// Ctrl-C raises `Interrupt.requested`. Without SA_RESTART, so that a read waiting
+    /// in libedit returns and the line being typed is abandoned.
     func installInterruptHandler() {
-        signal(SIGINT) { _ in interruptRequested = 1 }
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Interrupt.requested = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+    }
+
+    /// Words Tab can complete outside commands: definitions, functions, `wrt`, `with`.
+    func completionWords() -> [String] {
+        interpreter.session.order + Builtins.all.map(\.name) + ["wrt", "with", "print", "assert", "fn"]
     }
 
     /// The history file: $XDG_STATE_HOME/graphrepl/history, else ~/.local/state/graphrepl/history.
@@ -103,6 +113,16 @@ final class Driver {
         return dir + "/history"
     }
 
+    /// Whether an entry ends inside an open bracket with nothing wrong before its end, so
+    /// the next line continues it.
+    static func needsMoreLines(_ text: String) -> Bool {
+        let source = SourceFile(name: "", text: text)
+        let (_, diagnostics, incomplete) = Parser.parse(source)
+        guard incomplete, text.utf8.count < 1_000_000 else { return false }
+        let end = source.bytes.count
+        return diagnostics.allSatisfy { ($0.span?.start ?? end) >= end - 1 }
+    }
+
     /// The interactive loop: read a statement (more lines while a bracket is open), run
     /// it, repeat until end of input or `:quit`. Errors never end the loop.
     func repl(reader: LineReader, banner: Bool) -> Int32 {
@@ -114,18 +134,23 @@ final class Driver {
             var text = ""
             var prompt = ">>> "
             while true {
-                interruptRequested = 0
+                Interrupt.clear()
                 guard let line = reader.readLine(prompt: prompt) else {
+                    if Interrupt.isRequested {
+                        // Ctrl-C at the prompt: abandon the line, keep the session.
+                        interpreter.write("\n")
+                        text = ""
+                        break
+                    }
                     if banner { interpreter.write("\n") }
                     return ExitStatus.ok
                 }
-                if interruptRequested != 0 {
+                if Interrupt.isRequested {
                     text = ""
                     break
                 }
                 text += (text.isEmpty ? "" : "\n") + line
-                let (_, _, incomplete) = Parser.parse(SourceFile(name: "", text: text))
-                if incomplete && text.utf8.count < 1_000_000 {
+                if Driver.needsMoreLines(text) {
                     prompt = "... "
                     continue
                 }
@@ -134,7 +159,7 @@ final class Driver {
             if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             reader.addHistory(text)
             entry += 1
-            interruptRequested = 0
+            Interrupt.clear()
             let o = interpreter.run(SourceFile(name: "<input>", text: text), stopAtFirstError: true)
             if o == .quit { return ExitStatus.ok }
         }

@@ -43,6 +43,8 @@ final class EditLineReader: LineReader {
         self.historyPath = historyPath
         setlocale(LC_CTYPE, "")
         cedit_set_name("graphrepl")
+        cedit_set_catch_signals(0)
+        Completion.install()
         using_history()
         stifle_history(EditLineReader.historyLimit)
         if let historyPath, FileManager.default.fileExists(atPath: historyPath) {

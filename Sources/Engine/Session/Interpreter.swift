@@ -75,7 +75,7 @@ public final class Interpreter {
         } catch is Quit {
             return .quit
         } catch is Interrupted {
-            writeError("interrupted\n")
+            writeError("\ninterrupted: the session is as it was\n")
             return .runtimeError
         } catch let d as Diagnostic {
             report(d)

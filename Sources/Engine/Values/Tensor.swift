@@ -206,9 +206,9 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
         var outShape: [Int] = []
         if a.rank == 2 { outShape.append(m) }
         if b.rank == 2 { outShape.append(n) }
-        _ = try checkedCount(outShape + [k])
+        _ = try checkedCount(outShape)
         if let ad = a.data as? [Double], let bd = b.data as? [Double] {
-            let r = matmulDouble(ad, bd, m, k, n)
+            let r = try matmulDouble(ad, bd, m, k, n)
             if let r = r as? [T] { return Tensor(shape: outShape, data: r) }
         }
         var out = [T]()
@@ -279,12 +279,17 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
 public func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
 
 /// Cache-friendly `i-k-j` product of row-major matrices.
-func matmulDouble(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) -> [Double] {
+func matmulDouble(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) throws -> [Double] {
     var c = [Double](repeating: 0, count: m * n)
+    var stopped = false
     a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             c.withUnsafeMutableBufferPointer { pc in
                 for i in 0..<m {
+                    if Interrupt.isRequested {
+                        stopped = true
+                        return
+                    }
                     for p in 0..<k {
                         let x = pa[i * k + p]
                         let row = p * n
@@ -295,5 +300,6 @@ func matmulDouble(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) ->
             }
         }
     }
+    if stopped { throw Interrupted() }
     return c
 }

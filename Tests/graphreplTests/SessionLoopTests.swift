@@ -1,0 +1,59 @@
+import Engine
+import XCTest
+
+@testable import graphrepl
+
+/// The loop through the LineReader seam: continuation, errors that do not end it, quit.
+final class SessionLoopTests: XCTestCase {
+    func testContinuationPromptWhileABracketIsOpen() {
+        let c = Captured()
+        let reader = ScriptedLineReader(["W = [[1, 2],", "     [3, 4]]", "print W", ":quit", "print 99"])
+        XCTAssertEqual(c.driver.repl(reader: reader, banner: false), 0)
+        XCTAssertEqual(reader.prompts, [">>> ", "... ", ">>> ", ">>> "])
+        XCTAssertEqual(c.out, "[[1, 2], [3, 4]]\n")
+    }
+
+    func testNoInputEndsTheSession() {
+        let c = Captured()
+        let garbage = ["]]]", "\u{0}", "fn", ":", "::", "print", String(repeating: "(", count: 5000) + "1",
+                       String(repeating: "x + ", count: 100_000) + "x", "\u{FFFD}\u{FFFD}", "a = 1", "print a"]
+        let reader = ScriptedLineReader(garbage)
+        XCTAssertEqual(c.driver.repl(reader: reader, banner: false), 0)
+        XCTAssertTrue(c.out.hasSuffix("1\n"), c.out)
+        XCTAssertTrue(reader.lines.isEmpty)
+    }
+
+    func testHelpCoversEveryCommandAndFunction() {
+        let c = Captured()
+        for info in Commands.everything {
+            let text = c.run(":help \(info.name)")
+            XCTAssertTrue(text.contains("example:"), "no example for :\(info.name)")
+        }
+        for b in Builtins.all {
+            XCTAssertTrue(c.run(":help \(b.name)").contains(b.usage), b.name)
+        }
+        // A name that is both a command and a function explains both.
+        let grad = c.run(":help grad")
+        XCTAssertTrue(grad.contains(":grad OUT [wrt IN, …]") && grad.contains("grad(f, x)"), grad)
+        XCTAssertTrue(c.run(":help").contains(":paths OUT wrt IN"))
+    }
+
+    func testListSetDelResetSaveLoad() throws {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; e = (a+b)*(b+1); W = variable([[1, 2]]); x = placeholder([2])")
+        let list = c.run(":list")
+        XCTAssertTrue(list.contains("e     op           []      = (a+b)*(b+1)  → 15\n"), list)
+        XCTAssertTrue(list.contains("x     placeholder  [2]     (fed when run)\n"), list)
+        _ = c.run(":set digits 3")
+        XCTAssertEqual(c.run("print 2/3"), "0.667\n")
+        XCTAssertTrue(c.run(":set").contains("digits  3"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("s-\(UUID().uuidString).graph").path
+        _ = c.run(":save \(file)")
+        _ = c.run(":reset")
+        XCTAssertEqual(c.run(":list"), "nothing is defined yet\n")
+        _ = c.run(":load \(file)")
+        XCTAssertEqual(c.run("print e"), "15\n")
+        _ = c.run(":del e")
+        XCTAssertTrue(c.fail(":del e").contains("'e' is not defined"))
+    }
+}
