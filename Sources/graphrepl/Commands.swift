@@ -11,7 +11,7 @@ enum Commands {
         let example: String
     }
 
-    static var everything: [Info] { all + DerivativeCommands.infos }
+    static var everything: [Info] { all + DerivativeCommands.infos + NetworkCommands.infos }
 
     static let all: [Info] = [
         Info(
@@ -53,7 +53,8 @@ enum Commands {
         case "quit", "q", "exit": throw Interpreter.Quit()
         default:
             if try DerivativeCommands.run(call, interp) { return }
-            let names = (all + DerivativeCommands.infos).map(\.name)
+            if try NetworkCommands.run(call, interp) { return }
+            let names = everything.map(\.name)
             throw Diagnostic(
                 .error, "unknown command ':\(call.name)'", source: call.program.source,
                 span: Span(call.span.start, call.span.start + 1 + call.name.utf8.count),

@@ -21,7 +21,6 @@ final class StandardOutput {
     }
 }
 
-
 /// Runs graphrepl: scripts, code, piped input, or the interactive loop.
 final class Driver {
     let interpreter: Interpreter

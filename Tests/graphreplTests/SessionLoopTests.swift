@@ -15,8 +15,10 @@ final class SessionLoopTests: XCTestCase {
 
     func testNoInputEndsTheSession() {
         let c = Captured()
-        let garbage = ["]]]", "\u{0}", "fn", ":", "::", "print", String(repeating: "(", count: 5000) + "1",
-                       String(repeating: "x + ", count: 100_000) + "x", "\u{FFFD}\u{FFFD}", "a = 1", "print a"]
+        let garbage = [
+            "]]]", "\u{0}", "fn", ":", "::", "print", String(repeating: "(", count: 5000) + "1",
+            String(repeating: "x + ", count: 100_000) + "x", "\u{FFFD}\u{FFFD}", "a = 1", "print a",
+        ]
         let reader = ScriptedLineReader(garbage)
         XCTAssertEqual(c.driver.repl(reader: reader, banner: false), 0)
         XCTAssertTrue(c.out.hasSuffix("1\n"), c.out)

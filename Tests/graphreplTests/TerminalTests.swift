@@ -17,12 +17,13 @@ final class TerminalTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("pty/drive.py")
 
     func session(_ steps: [Step], history: String) throws -> Screen {
-        let json = try JSONSerialization.data(withJSONObject: steps.map { s -> [Any] in
-            switch s {
-            case .send(let t): return ["send", t]
-            case .wait(let w): return ["wait", w]
-            }
-        })
+        let json = try JSONSerialization.data(
+            withJSONObject: steps.map { s -> [Any] in
+                switch s {
+                case .send(let t): return ["send", t]
+                case .wait(let w): return ["wait", w]
+                }
+            })
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", TerminalTests.driver.path, Binary.url.path, history, String(decoding: json, as: UTF8.self)]
@@ -44,8 +45,11 @@ final class TerminalTests: XCTestCase {
 
     func testUpArrowRecallsAndHistorySurvivesARestart() throws {
         let h = historyFile()
-        let first = try session([.send("print 40 + 2\r"), .wait(0.3), .send(TerminalTests.up + "\r"), .wait(0.3),
-                                 .send(TerminalTests.ctrlD)], history: h)
+        let first = try session(
+            [
+                .send("print 40 + 2\r"), .wait(0.3), .send(TerminalTests.up + "\r"), .wait(0.3),
+                .send(TerminalTests.ctrlD),
+            ], history: h)
         XCTAssertEqual(first.shown.components(separatedBy: "42\r\n").count - 1, 2, first.shown)
         XCTAssertEqual(first.status, 0)
         let second = try session([.send(TerminalTests.up + "\r"), .wait(0.3), .send(TerminalTests.ctrlD)], history: h)
@@ -53,9 +57,12 @@ final class TerminalTests: XCTestCase {
     }
 
     func testTabCompletesACommandAndAName() throws {
-        let s = try session([.send("alpha_value = 5\r"), .wait(0.2), .send("print alpha_v\t"), .wait(0.2), .send("\r"),
-                             .wait(0.3), .send(":jac\t"), .wait(0.2), .send("\r"), .wait(0.3), .send(TerminalTests.ctrlD)],
-                            history: historyFile())
+        let s = try session(
+            [
+                .send("alpha_value = 5\r"), .wait(0.2), .send("print alpha_v\t"), .wait(0.2), .send("\r"),
+                .wait(0.3), .send(":jac\t"), .wait(0.2), .send("\r"), .wait(0.3), .send(TerminalTests.ctrlD),
+            ],
+            history: historyFile())
         // Had Tab not completed alpha_v, the free symbol alpha_v would print.
         XCTAssertTrue(s.shown.contains("\r\n5\r\n"), s.shown)
         XCTAssertFalse(s.shown.contains("\r\nalpha_v\r\n"), s.shown)
@@ -63,10 +70,13 @@ final class TerminalTests: XCTestCase {
     }
 
     func testCtrlCInterruptsALongComputationAndTheSessionGoesOn() throws {
-        let s = try session([.send("a = 7\r"), .send("M = uniform([1500, 1500], 0, 1)\r"), .wait(0.3),
-                             .send("print sum(M @ M @ M @ M @ M)\r"), .wait(1.0), .send(TerminalTests.ctrlC), .wait(0.5),
-                             .send("print a * 6\r"), .wait(0.3), .send("half a line" + TerminalTests.ctrlC), .wait(0.2),
-                             .send("print a\r"), .wait(0.3), .send(TerminalTests.ctrlD)], history: historyFile())
+        let s = try session(
+            [
+                .send("a = 7\r"), .send("M = uniform([1500, 1500], 0, 1)\r"), .wait(0.3),
+                .send("print sum(M @ M @ M @ M @ M)\r"), .wait(1.0), .send(TerminalTests.ctrlC), .wait(0.5),
+                .send("print a * 6\r"), .wait(0.3), .send("half a line" + TerminalTests.ctrlC), .wait(0.2),
+                .send("print a\r"), .wait(0.3), .send(TerminalTests.ctrlD),
+            ], history: historyFile())
         XCTAssertTrue(s.shown.contains("interrupted"), s.shown)
         XCTAssertTrue(s.shown.contains("42\r\n"), s.shown)
         XCTAssertTrue(s.shown.contains("7\r\n"), s.shown)

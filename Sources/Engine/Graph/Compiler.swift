@@ -155,6 +155,7 @@ struct Compiler {
     /// Arguments of a call that become graph inputs (axes and shapes are read in place).
     func compiledArguments(_ f: String, _ args: [ExprID]) -> [ExprID] {
         switch f {
+        case "load_csv": return []
         case "sum", "mean", "max", "softmax", "log_softmax", "reshape": return Array(args.prefix(1))
         default: return args
         }
@@ -295,6 +296,15 @@ struct Compiler {
         case "mse":
             let two = add(.literal(.scalar(2)), [], p, e, env)
             return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
+        case "load_csv":
+            guard case .string(let path) = p[args[0]].kind else {
+                throw fail(p, args[0], "load_csv takes a file name in quotes, such as load_csv(\"data.csv\")")
+            }
+            do {
+                return add(.literal(.num(try CSV.load(path))), [], p, e, env)
+            } catch let err as EvalError {
+                throw fail(p, args[0], err.message, notes: err.notes)
+            }
         case "zeros": return op(.zeros, [r(0)])
         case "ones": return op(.ones, [r(0)])
         case "eye": return op(.eye, [r(0)])

@@ -94,6 +94,9 @@ public enum Builtins {
             name: "hessian", arity: 2...2, usage: "hessian(f, x)", summary: "jacobian(grad(f, x), x)",
             example: "hessian(x[1]^2 * x[2], x)"),
         Builtin(
+            name: "load_csv", arity: 1...1, usage: "load_csv(\"file.csv\")",
+            summary: "a matrix from a CSV file of numbers (a header row is skipped)", example: "X = load_csv(\"data.csv\")"),
+        Builtin(
             name: "variable", arity: 1...1, usage: "variable(init)",
             summary: "a trainable parameter (counted by :params, updated by :train)", example: "b = variable(zeros([4]))"),
         Builtin(

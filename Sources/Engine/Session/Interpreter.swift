@@ -207,7 +207,7 @@ public final class Interpreter {
             case "placeholder":
                 var c = Compiler(session: session, graph: Graph())
                 let shape = try c.staticShape(p, args[0])
-                if let bad = shape.first(where: { $0 < 0 }) {
+                if let bad = shape.first(where: { $0 < -1 }) {
                     throw Diagnostic(
                         .error, "a shape cannot have a negative size (\(bad))", source: p.source, span: p[args[0]].span)
                 }
@@ -226,6 +226,19 @@ public final class Interpreter {
         }
         if Interpreter.isLiteral(p, value) {
             let v = try evaluate(p, value)
+            if session.leafKind(name) == .placeholder {
+                // Assigning to a placeholder feeds it; it stays a placeholder.
+                if let want = session.placeholderShapes[name],
+                    !(want.count == v.shape.count && zip(v.shape, want).allSatisfy({ $1 == -1 || $0 == $1 }))
+                {
+                    throw Diagnostic(
+                        .error,
+                        "'\(name)' is a placeholder of shape \(shapeText(want)); the value has shape \(shapeText(v.shape))",
+                        source: p.source, span: p[value].span)
+                }
+                session.setValue(name, v)
+                return
+            }
             session.defineLeaf(name, kind: .input, value: v, origin: origin)
             return
         }
