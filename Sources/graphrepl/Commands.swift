@@ -11,7 +11,7 @@ enum Commands {
         let example: String
     }
 
-    static var everything: [Info] { all + DerivativeCommands.infos + NetworkCommands.infos }
+    static var everything: [Info] { all + DerivativeCommands.infos + NetworkCommands.infos + ViewCommands.infos }
 
     static let all: [Info] = [
         Info(
@@ -54,6 +54,7 @@ enum Commands {
         default:
             if try DerivativeCommands.run(call, interp) { return }
             if try NetworkCommands.run(call, interp) { return }
+            if try ViewCommands.run(call, interp) { return }
             let names = everything.map(\.name)
             throw Diagnostic(
                 .error, "unknown command ':\(call.name)'", source: call.program.source,

@@ -258,7 +258,7 @@ struct Compiler {
             if case .function(let params, let bp, let be) = session.definition(f), Builtins.byName[f] == nil {
                 // Instantiate the body with the parameters bound to the arguments.
                 let callID = graph.calls.count
-                graph.calls.append(CallInfo(function: f, result: -1))
+                graph.calls.append(CallInfo(function: f, result: -1, parent: envCalls[env]))
                 var bindings: [String: Int] = [:]
                 for (i, name) in params.enumerated() { bindings[name] = r(args[i]) }
                 envs.append(bindings)
@@ -325,14 +325,11 @@ struct Compiler {
         }
     }
 
-    /// A reproducible seed for a random generator, from the session's seed and where the
-    /// call stands in its source.
+    /// A reproducible seed for a random generator: from `:set seed N` and the order in
+    /// which generators are first compiled (definitions compile as they are made), so a
+    /// script gives the same numbers whatever its file is called.
     func generatorSeed(_ p: Program, _ e: ExprID) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in p.source.name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        h = (h ^ UInt64(p[e].span.start)) &* 0x100_0000_01B3
-        var g = SplitMix64(state: session.settings.seed ^ h)
-        return g.next()
+        session.generatorSeed(for: GeneratorKey(program: ObjectIdentifier(p), expr: e))
     }
 
     func requireLeaf(_ id: Int, _ p: Program, _ e: ExprID, for f: String) throws -> Int {

@@ -55,6 +55,8 @@ public struct Node: Sendable {
 public struct CallInfo: Sendable {
     public var function: String
     public var result: Int
+    /// The call whose body made this call, if any.
+    public var parent: Int?
 }
 
 /// A computation graph stored flat: nodes in an array, edges as integer ids, so sweeps
@@ -146,12 +148,18 @@ public final class Graph: @unchecked Sendable {
     }
 
     /// The node as an expression in the language, stopping at named nodes (iterative).
-    public func expressionText(_ root: Int, stopAtNames: Bool = true, maxLength: Int = 2000) -> String {
+    public func expressionText(
+        _ root: Int, stopAtNames: Bool = true, maxLength: Int = 2000, override: (Int) -> String? = { _ in nil }
+    ) -> String {
         var done: [Int: (String, Int)] = [:]
         var stack: [(Int, Bool)] = [(root, false)]
         while let (id, expanded) = stack.popLast() {
             if done[id] != nil { continue }
             let node = nodes[id]
+            if id != root, let text = override(id) {
+                done[id] = (text, 6)
+                continue
+            }
             if let n = node.name, stopAtNames, id != root || node.leaf != nil {
                 done[id] = (n, 6)
                 continue

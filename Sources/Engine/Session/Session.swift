@@ -32,8 +32,9 @@ public final class Session {
     /// Bumped on every change of structure; the compiled graph is cached against it.
     public private(set) var version = 0
     var cachedGraph: (version: Int, graph: Graph)?
-    /// Counter that makes each random generator's seed distinct.
+    /// Counter that makes each random generator's seed distinct, and the seeds given.
     var generatorCounter: UInt64 = 0
+    var generatorSeeds: [GeneratorKey: UInt64] = [:]
 
     public init() {}
 
@@ -194,16 +195,21 @@ public final class Session {
         store(name, .function(params: params, program, body), references: refs)
     }
 
-    /// The next seed for a random generator: reproducible from `:set seed N`.
-    func nextGeneratorSeed() -> UInt64 {
+    /// The seed of a random generator call, fixed the first time it is compiled.
+    func generatorSeed(for key: GeneratorKey) -> UInt64 {
+        if let s = generatorSeeds[key] { return s }
         generatorCounter += 1
         var g = SplitMix64(state: settings.seed &+ generatorCounter &* 0x9E37_79B9)
-        return g.next()
+        let s = g.next()
+        generatorSeeds[key] = s
+        return s
     }
 
+    /// `:set seed N`: generators defined from now on draw from this seed.
     public func reseed(_ seed: UInt64) {
         settings.seed = seed
         generatorCounter = 0
+        generatorSeeds = [:]
     }
 
     /// Trainable variables in definition order.
@@ -213,4 +219,10 @@ public final class Session {
 extension Session {
     /// Drop the compiled graph (a setting that ops bake in has changed).
     public func invalidateGraph() { bump() }
+}
+
+/// A random generator call in the source: its program and expression.
+struct GeneratorKey: Hashable {
+    let program: ObjectIdentifier
+    let expr: Int
 }

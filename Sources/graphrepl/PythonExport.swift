@@ -1,0 +1,188 @@
+import Engine
+import Foundation
+import GraphLang
+
+/// `:export python OUT [FILE]`: a self-contained NumPy script that computes OUT from the
+/// session's current values and prints it.
+extension ViewCommands {
+    static let pythonKeywords: Set<String> = [
+        "and", "as", "assert", "break", "class", "continue", "def", "del", "elif", "else", "except", "False", "finally",
+        "for", "from", "global", "if", "import", "in", "is", "lambda", "None", "nonlocal", "not", "or", "pass", "raise",
+        "return", "True", "try", "while", "with", "yield", "np",
+    ]
+
+    static let pythonHelpers: [String: String] = [
+        "sigmoid": "def sigmoid(x):\n    return 0.5 * (1.0 + np.tanh(0.5 * x))",
+        "softmax":
+            "def softmax(z, axis=-1):\n    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n    return e / np.sum(e, axis=axis, keepdims=True)",
+        "log_softmax":
+            "def log_softmax(z, axis=-1):\n    m = np.max(z, axis=axis, keepdims=True)\n    return z - m - np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))",
+        "xlogy": "def xlogy(x, y):\n    return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))",
+        "xdivy": "def xdivy(x, y):\n    return np.where(x == 0, 0.0, x / np.where(x == 0, 1.0, y))",
+        "unbroadcast":
+            "def unbroadcast(g, x):\n    shape = np.shape(x)\n    if np.shape(g) == shape:\n        return g\n    if np.broadcast_shapes(np.shape(g), shape) == shape:\n        return np.broadcast_to(g, shape)\n    while np.ndim(g) > len(shape):\n        g = np.sum(g, axis=0)\n    for i, n in enumerate(shape):\n        if n == 1 and np.shape(g)[i] != 1:\n            g = np.sum(g, axis=i, keepdims=True)\n    return g",
+        "expand_axis":
+            "def expand_axis(g, x, k):\n    k = k - 1 if k > 0 else np.ndim(x) + k\n    if np.ndim(g) < np.ndim(x):\n        g = np.expand_dims(g, k)\n    return np.broadcast_to(g, np.shape(x))",
+        "promote":
+            "def promote(x, row):\n    x = np.asarray(x)\n    if x.ndim == 2:\n        return x\n    if x.ndim == 1:\n        return x.reshape(1, -1) if row else x.reshape(-1, 1)\n    return x.reshape(1, 1)",
+        "as_matrix":
+            "def as_matrix(g, a, b):\n    m = np.shape(a)[0] if np.ndim(a) == 2 else 1\n    n = np.shape(b)[1] if np.ndim(b) == 2 else 1\n    return np.reshape(g, (m, n))",
+        "scatter":
+            "def scatter(g, x, *pos):\n    out = np.zeros(np.shape(x))\n    out[tuple(int(p) - 1 for p in pos)] = g\n    return out",
+        "argmax_mask":
+            "def argmax_mask(x, axis=None):\n    x = np.asarray(x)\n    out = np.zeros(x.shape)\n    if axis is None:\n        out.flat[np.argmax(x)] = 1.0\n    else:\n        idx = np.expand_dims(np.argmax(x, axis=axis), axis)\n        np.put_along_axis(out, idx, 1.0, axis=axis)\n    return out",
+    ]
+
+    func pythonLiteral(_ v: Value) throws -> String {
+        guard let t = v.numeric else { throw error("the graph has free symbols: give them values before exporting") }
+        let text = formatValue(.num(t), summarizeAbove: .max)
+            .replacingOccurrences(of: "nan", with: "np.nan").replacingOccurrences(of: "inf", with: "np.inf")
+        return "np.array(\(text), dtype=float)"
+    }
+
+    func pythonScript(_ root: Int) throws -> String {
+        let order = graph.order([root])
+        let d = DerivativeCommands(interp: interp, args: CommandArgs(call))
+        let values = try d.values([root], warn: true)
+        var names: [Int: String] = [:]
+        var used = Set<String>()
+        func pyName(_ n: Int) -> String {
+            if let s = names[n] { return s }
+            var base = graph.nodes[n].name ?? "t\(n)"
+            base = String(base.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+            if ViewCommands.pythonKeywords.contains(base) || base.first?.isNumber == true { base = "v_" + base }
+            var candidate = base
+            var k = 2
+            while used.contains(candidate) {
+                candidate = "\(base)_\(k)"
+                k += 1
+            }
+            used.insert(candidate)
+            names[n] = candidate
+            return candidate
+        }
+        var helpers = Set<String>()
+        var params: [Int] = []
+        var body: [String] = []
+        func axis(_ a: Int?) -> String { a.map { ", axis=\($0 > 0 ? $0 - 1 : $0)" } ?? "" }
+        for n in order {
+            let node = graph.nodes[n]
+            switch node.kind {
+            case .leaf(let name, let kind):
+                guard values[n]?.numeric != nil else {
+                    throw error(
+                        kind == .symbol
+                            ? "'\(name)' is a free symbol: give it a value before exporting"
+                            : "'\(name)' has no value: feed the placeholder by assignment before exporting")
+                }
+                params.append(n)
+                _ = pyName(n)
+                continue
+            case .literal(let v):
+                names[n] = try pythonLiteral(v)
+                continue
+            case .jacobian:
+                throw error(
+                    "exporting jacobian(…) is not supported", notes: ["hint: export the function, then use jax.jacobian on it"])
+            case .op(let op):
+                let a = node.inputs.map { names[$0] ?? "?" }
+                let expr: String
+                switch op {
+                case .add: expr = "\(a[0]) + \(a[1])"
+                case .sub: expr = "\(a[0]) - \(a[1])"
+                case .mul: expr = "\(a[0]) * \(a[1])"
+                case .div: expr = "\(a[0]) / \(a[1])"
+                case .pow: expr = "np.power(\(a[0]), \(a[1]))"
+                case .neg: expr = "-\(a[0])"
+                case .xlogy, .xdivy:
+                    helpers.insert(op.name)
+                    expr = "\(op.name)(\(a[0]), \(a[1]))"
+                case .compare(let c): expr = "(\(a[0]) \(c.rawValue) \(a[1])).astype(float)"
+                case .approx(let r, let t): expr = "np.isclose(\(a[0]), \(a[1]), rtol=\(r), atol=\(t)).astype(float)"
+                case .unary(let f):
+                    switch f {
+                    case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sign: expr = "np.\(f.rawValue)(\(a[0]))"
+                    case .sigmoid:
+                        helpers.insert("sigmoid")
+                        expr = "sigmoid(\(a[0]))"
+                    case .relu: expr = "np.maximum(\(a[0]), 0.0)"
+                    case .softplus: expr = "np.logaddexp(0.0, \(a[0]))"
+                    case .step: expr = "(\(a[0]) > 0).astype(float)"
+                    }
+                case .matmul: expr = "\(a[0]) @ \(a[1])"
+                case .transpose: expr = "np.transpose(\(a[0]))"
+                case .sum(let x): expr = "np.sum(\(a[0])\(axis(x)))"
+                case .mean(let x): expr = "np.mean(\(a[0])\(axis(x)))"
+                case .max(let x): expr = "np.max(\(a[0])\(axis(x)))"
+                case .softmax(let x), .logSoftmax(let x):
+                    helpers.insert(op.name)
+                    expr = "\(op.name)(\(a[0])\(axis(x)))"
+                case .reshape(let s): expr = "np.reshape(\(a[0]), \(s))"
+                case .index: expr = "\(a[0])[" + a.dropFirst().map { "int(\($0)) - 1" }.joined(separator: ", ") + "]"
+                case .stack: expr = "np.stack([" + a.joined(separator: ", ") + "])"
+                case .zeros, .ones, .eye, .uniform, .normal, .countOf, .zerosLike, .onesLike, .seedOne:
+                    expr = try pythonLiteral(values[n] ?? .scalar(.nan))
+                case .unbroadcast:
+                    helpers.insert("unbroadcast")
+                    expr = "unbroadcast(\(a[0]), \(a[1]))"
+                case .broadcastLike: expr = "np.broadcast_to(\(a[0]), np.shape(\(a[1])))"
+                case .expandAxis(let k):
+                    helpers.insert("expand_axis")
+                    expr = "expand_axis(\(a[0]), \(a[1]), \(k))"
+                case .sumKeep(let x): expr = "np.sum(\(a[0])\(axis(x ?? -1)), keepdims=True)"
+                case .reshapeLike: expr = "np.reshape(\(a[0]), np.shape(\(a[1])))"
+                case .promote(let row):
+                    helpers.insert("promote")
+                    expr = "promote(\(a[0]), \(row ? "True" : "False"))"
+                case .matmulOutAsMatrix:
+                    helpers.insert("as_matrix")
+                    expr = "as_matrix(\(a[0]), \(a[1]), \(a[2]))"
+                case .scatter:
+                    helpers.insert("scatter")
+                    expr = "scatter(" + a.joined(separator: ", ") + ")"
+                case .argmaxMask(let x):
+                    helpers.insert("argmax_mask")
+                    expr = "argmax_mask(\(a[0])\(x.map { ", axis=\($0 > 0 ? $0 - 1 : $0)" } ?? ""))"
+                }
+                body.append("    \(pyName(n)) = \(expr)")
+            }
+        }
+        let fname = (names[root].map { $0.hasPrefix("np.") ? "out" : $0 } ?? "out") + "_fn"
+        let paramNames = params.map { names[$0] ?? "?" }
+        var s = "#!/usr/bin/env python3\n"
+        s += "# Exported by graphrepl: computes \(graph.label(root)) from the session's values at export time.\n"
+        s += "import numpy as np\n\n"
+        for h in helpers.sorted() { s += (ViewCommands.pythonHelpers[h] ?? "") + "\n\n" }
+        s += "\ndef \(fname)(\(paramNames.joined(separator: ", "))):\n"
+        s += body.isEmpty ? "" : body.joined(separator: "\n") + "\n"
+        s += "    return \(names[root] ?? "None")\n\n\n"
+        for p in params { s += "\(names[p] ?? "?") = \(try pythonLiteral(values[p] ?? .scalar(.nan)))\n" }
+        s += "\nif __name__ == \"__main__\":\n    np.set_printoptions(precision=17)\n"
+        s += "    print(\(fname)(\(paramNames.joined(separator: ", "))))\n\n"
+        s += "# To differentiate it with JAX: replace 'import numpy as np' by 'import jax.numpy as np', then\n"
+        s += "#   import jax\n"
+        s +=
+            "#   print(jax.grad(\(fname), argnums=\(paramNames.count == 1 ? "0" : "tuple(range(\(paramNames.count)))"))(\(paramNames.joined(separator: ", "))))\n"
+        return s
+    }
+
+    func export() throws {
+        let words = CommandArgs(call).words
+        guard let lang = words.first, lang.0 == "python" else {
+            throw error("':export' writes Python: ':export python OUT [file.py]'")
+        }
+        let root = try output(words.count > 1 ? words[1] : nil)
+        let script = try pythonScript(root)
+        guard words.count > 2 else {
+            interp.write(script)
+            return
+        }
+        let path = words[2].0
+        do {
+            try Data(script.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw self.error("cannot write '\(path)': \(error.localizedDescription)")
+        }
+        interp.write("wrote \(path): run it with python3 \(path)\n")
+    }
+}

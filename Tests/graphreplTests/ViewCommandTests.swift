@@ -1,0 +1,277 @@
+import Foundation
+import XCTest
+
+@testable import graphrepl
+
+/// The lecture's figures drawn in the terminal (golden), Graphviz DOT, LaTeX, and the
+/// Python export run under python3.
+final class ViewCommandTests: XCTestCase {
+    static let lectureGraph = "a = 3; b = 2; e = (a+b)*(b+1)"
+    static let layer = "W = [[1, -1], [0, 1]]; x = [1, 2]; bb = [1, -1]\nh = relu(W @ x + bb)"
+
+    override func setUp() {
+        setenv("COLUMNS", "80", 1)
+    }
+
+    func testDrawingOfTheLectureGraph() {
+        let c = Captured()
+        _ = c.run(ViewCommandTests.lectureGraph)
+        XCTAssertEqual(
+            c.run(":graph e"),
+            """
+              ┌─────────────────────┐
+              │ e = (a + b)*(b + 1) │
+              │ = 15                │
+              └─────┬─────────┬─────┘
+                   ┌┘         │
+                   │          └┐
+                   │           │
+               ┌───┴───┐   ┌───┴───┐
+               │ a + b │   │ b + 1 │
+               │ = 5   │   │ = 3   │
+               └─┬───┬─┘   └───┬───┘
+                 └┐  │         │
+                  │  └────────┐│
+                  │           │└───┐
+                  │           │    │
+            ┌─────┴────┐   ┌──┴────┴──┐
+            │ a  input │   │ b  input │
+            │ = 3      │   │ = 2      │
+            └──────────┘   └──────────┘
+
+            """)
+    }
+
+    func testDrawingOfAReluLayer() {
+        let c = Captured()
+        _ = c.run(ViewCommandTests.layer)
+        XCTAssertEqual(
+            c.run(":graph h"),
+            """
+                        ┌──────────────────────┐
+                        │ h = relu(W @ x + bb) │
+                        │ = [0, 1] [2]         │
+                        └───────────┬──────────┘
+                                    │
+                                    │
+                            ┌───────┴──────┐
+                            │ W @ x + bb   │
+                            │ = [0, 1] [2] │
+                            └───┬──────┬───┘
+                          ┌─────┘      │
+                          │            └──────┐
+                          │                   │
+                  ┌───────┴───────┐   ┌───────┴───────┐
+                  │ W @ x         │   │ bb  input     │
+                  │ = [-1, 2] [2] │   │ = [1, -1] [2] │
+                  └───┬───────┬───┘   └───────────────┘
+                      └────┐  │
+                           │  └──────────────────────┐
+                           │                         │
+            ┌──────────────┴─────────────┐   ┌───────┴──────┐
+            │ W  input                   │   │ x  input     │
+            │ = [[1, -1], [0, 1]] [2, 2] │   │ = [1, 2] [2] │
+            └────────────────────────────┘   └──────────────┘
+
+            """)
+    }
+
+    func testDrawingOfTheLectureNetFitsIn80Columns() {
+        let c = Captured()
+        _ = c.run(NetworkCommandTests.lectureNet + "\nx = [1, 0, 1]; label = [0, 1]")
+        let drawing = c.run(":graph C")
+        XCTAssertEqual(
+            drawing,
+            """
+                               ┌───────────────────────────────┐
+                               │ C = -sum(xlogy(label, y), -1) │
+                               │ = 0.3549                      │
+                               └───────────────┬───────────────┘
+                                               │
+                                               │
+                                 ┌─────────────┴────────────┐
+                                 │ sum(xlogy(label, y), -1) │
+                                 │ = -0.3549                │
+                                 └─────────────┬────────────┘
+                                               │
+                                               │
+                                    ┌──────────┴─────────┐
+                                    │ xlogy(label, y)    │
+                                    │ = [0, -0.3549] [2] │
+                                    └─────┬─────────┬────┘
+                                 ┌────────┘         │
+                                 │                  └───────┐
+                                 │                          │
+                      ┌──────────┴─────────┐   ┌────────────┴───────────┐
+                      │ label  placeholder │   │ y = softmax(z2)        │
+                      │ = [0, 1] [2]       │   │ = [0.2988, 0.7012] [2] │
+                      └────────────────────┘   └────────────┬───────────┘
+                                               ┌────────────┘
+                                               │
+                                   ┌───────────┴───────────┐
+                                   │ z2 = W2 @ a1 + b2     │
+                                   │ = [0.5455, 1.399] [2] │
+                                   └─────┬───────────┬─────┘
+                                     ┌───┘           │
+                                     │               └───────┐
+                                     │                       │
+                         ┌───────────┴───────────┐   ┌───────┴──────┐
+                         │ W2 @ a1               │   │ b2  variable │
+                         │ = [0.5455, 1.399] [2] │   │ = [0, 0] [2] │
+                         └─────┬───────────┬─────┘   └──────────────┘
+                             ┌─┘           │
+                             │             └──────────────────────┐
+                             │                                    │
+            ┌────────────────┴───────────────┐   ┌────────────────┴───────────────┐
+            │ W2  variable                   │   │ a1 = sigmoid(z1)               │
+            │ = [[0.6668, -0.434, 0.… [2, 4] │   │ = [0.5187, 0.8194, 0.4249… [4] │
+            └────────────────────────────────┘   └────────────────┬───────────────┘
+                                               ┌──────────────────┘
+                                               │
+                              ┌────────────────┴───────────────┐
+                              │ z1 = W1 @ x + b1               │
+                              │ = [0.07488, 1.512, -0.302… [4] │
+                              └────────┬───────────────┬───────┘
+                                   ┌───┘               │
+                                   │                   └──────────┐
+                                   │                              │
+                  ┌────────────────┴───────────────┐   ┌──────────┴─────────┐
+                  │ W1 @ x                         │   │ b1  variable       │
+                  │ = [0.07488, 1.512, -0.302… [4] │   │ = [0, 0, 0, 0] [4] │
+                  └────────┬───────────────┬───────┘   └────────────────────┘
+                           └────────┐      │
+                                    │      └─────────────────────┐
+                                    │                            │
+                   ┌────────────────┴───────────────┐   ┌────────┴────────┐
+                   │ W1  variable                   │   │ x  placeholder  │
+                   │ = [[0.5012, -0.2093, -… [4, 3] │   │ = [1, 0, 1] [3] │
+                   └────────────────────────────────┘   └─────────────────┘
+
+            """)
+        XCTAssertTrue(drawing.split(separator: "\n").allSatisfy { $0.count <= 80 })
+    }
+
+    func testSharedNodeIsDrawnOnceWithTwoEdges() {
+        let c = Captured()
+        _ = c.run(ViewCommandTests.lectureGraph)
+        let drawing = c.run(":graph e")
+        XCTAssertEqual(drawing.components(separatedBy: "b  input").count - 1, 1)
+        // Two edges leave b's box upwards.
+        let top = drawing.split(separator: "\n").first { $0.contains("┌") && $0.contains("┴") && $0.contains("┴────┴") }
+        XCTAssertNotNil(top, drawing)
+    }
+
+    func testGradAndPartialsAnnotations() {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; c = a + b; d = b + 1; e = c * d")
+        let g = c.run(":graph e grad")
+        for label in ["∂e/∂a = 3", "∂e/∂b = 8", "∂e/∂c = 3", "∂e/∂d = 5"] { XCTAssertTrue(g.contains(label), label + "\n" + g) }
+        let p = c.run(":graph e partials")
+        for label in ["∂e/∂c = d = 3", "∂e/∂d = c = 5", "∂c/∂a = 1", "∂d/∂b = 1"] {
+            XCTAssertTrue(p.contains(label), label + "\n" + p)
+        }
+        let a = c.run(":graph e ascii")
+        XCTAssertTrue(a.allSatisfy { $0.isASCII }, a)
+    }
+
+    func testFunctionsAreModuleBoxesThatOpen() {
+        let c = Captured()
+        _ = c.run("fn layer(W, x, b) = sigmoid(W @ x + b)\nW = [[1, 2], [3, 4]]; v = [1, 1]; b = [0, 0]\ny = sum(layer(W, v, b))")
+        let closed = c.run(":graph y")
+        XCTAssertTrue(closed.contains("layer(W, v, b)"), closed)
+        XCTAssertTrue(closed.contains("function layer"), closed)
+        XCTAssertFalse(closed.contains("sigmoid"), closed)
+        let opened = c.run(":graph y open layer")
+        XCTAssertTrue(opened.contains("sigmoid(W @ v + b)"), opened)
+        XCTAssertTrue(c.fail(":graph y open nolayer").contains("'nolayer' is not a function"))
+    }
+
+    func testTooBigIsCutWithAHint() {
+        let c = Captured()
+        var text = "x0 = 1\n"
+        for i in 1...80 { text += "x\(i) = x\(i - 1) * 2\n" }
+        _ = c.run(text)
+        let out = c.run(":graph x80")
+        XCTAssertTrue(out.hasPrefix("cannot draw x80 legibly: the graph has 81 nodes"), out)
+        XCTAssertTrue(out.contains("':graph x80 depth=2'"), out)
+        let top = c.run(":graph x80 depth=2")
+        XCTAssertTrue(top.contains("x80 = x79*2") && top.contains("… inputs below not shown"), top)
+    }
+
+    func testDotIsWellFormedAndRenders() throws {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; c = a + b; d = b + 1; e = c * d")
+        let dot = c.run(":dot e")
+        XCTAssertTrue(dot.hasPrefix("digraph \"e\" {\n  rankdir=BT;"), dot)
+        XCTAssertEqual(dot.components(separatedBy: " [label=").count - 1, 5 + 5, dot)  // 5 nodes, 5 labelled edges
+        XCTAssertEqual(dot.components(separatedBy: " -> ").count - 1, 5, dot)
+        XCTAssertTrue(dot.contains("[label=\"d = 3\"]"), dot)
+        XCTAssertTrue(dot.hasSuffix("}\n"))
+        guard ViewCommands.which("dot") != nil else { throw XCTSkip("Graphviz is not installed") }
+        let svg = FileManager.default.temporaryDirectory.appendingPathComponent("g-\(UUID().uuidString).svg").path
+        XCTAssertEqual(c.run(":dot e \(svg)"), "drew e to \(svg)\n")
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        XCTAssertTrue(text.contains("<svg"), text)
+        XCTAssertTrue(text.contains("c = a + b"), text)
+    }
+
+    func testLatex() {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; c = a + b; d = b + 1; e = c * d")
+        XCTAssertEqual(c.run(":latex e"), "\\left(a + b\\right) \\left(b + 1\\right)\n")
+        XCTAssertEqual(c.run(":latex grad(e, b)"), "a + 2 b + 1\n")
+        XCTAssertEqual(
+            c.run(":latex jacobian([x1 + x2*x3, 2*x3], [x1, x2, x3])"),
+            "\\begin{bmatrix} 1 & x_{3} & x_{2} \\\\ 0 & 0 & 2 \\end{bmatrix}\n")
+        XCTAssertEqual(
+            c.run(":latex grad(cross_entropy([0, 1, 0], [y1, y2, y3]), [y1, y2, y3])"),
+            "\\begin{bmatrix} 0 \\\\ -\\frac{1}{y_{2}} \\\\ 0 \\end{bmatrix}\n")
+        XCTAssertEqual(
+            c.run(":latex grad(sigmoid(z), z)"), "\\sigma\\left(z\\right) \\left(1 - \\sigma\\left(z\\right)\\right)\n")
+    }
+
+    func pythonOutput(_ script: String) throws -> String {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import numpy"]
+        check.standardError = Pipe()
+        try check.run()
+        check.waitUntilExit()
+        guard check.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is not installed") }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("x-\(UUID().uuidString).py")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", file.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testExportedPythonComputesTheSameValues() throws {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; e = (a+b)*(b+1); g = grad(e, b)")
+        XCTAssertEqual(try pythonOutput(c.run(":export python e")), "15.0")
+        XCTAssertEqual(try pythonOutput(c.run(":export python g")), "8.0")
+        let n = Captured()
+        _ = n.run(NetworkCommandTests.xor)
+        let value = try XCTUnwrap(Double(n.run("print C").trimmingCharacters(in: .newlines)))
+        let exported = try XCTUnwrap(Double(try pythonOutput(n.run(":export python C"))))
+        assertCloseRel(exported, value, 1e-12)
+        _ = n.run("gW = grad(C, W1)")
+        let gw = n.run(":export python gW")
+        XCTAssertTrue(gw.contains("jax.grad(gW_fn"), gw)
+        XCTAssertFalse(try pythonOutput(gw).isEmpty)
+    }
+
+    func assertCloseRel(_ observed: Double, _ expected: Double, _ tol: Double, file: StaticString = #filePath, line: UInt = #line)
+    {
+        XCTAssert(
+            abs(observed - expected) <= tol * max(1, abs(expected)),
+            "expected \(expected), observed \(observed), tolerance \(tol)", file: file, line: line)
+    }
+}
