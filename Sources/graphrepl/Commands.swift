@@ -32,6 +32,9 @@ enum Commands {
             name: "save", usage: ":save file", summary: "write a script that rebuilds the session (atomically)",
             example: ":save session.graph"),
         Info(name: "quit", usage: ":quit", summary: "leave graphrepl", example: ":quit"),
+        Info(
+            name: "tutorial", usage: ":tutorial [N]", summary: "list the tutorials, or walk through tutorial N step by step",
+            example: ":tutorial 3"),
     ]
 
     static func run(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
@@ -51,6 +54,19 @@ enum Commands {
         case "load": try load(call, interp)
         case "save": try save(call, interp)
         case "quit", "q", "exit": throw Interpreter.Quit()
+        case "tutorial":
+            let arg = call.args.trimmingCharacters(in: .whitespaces)
+            if arg.isEmpty {
+                interp.write(tutorialList())
+                return
+            }
+            guard let n = Int(arg), let path = Tutorial.file(number: n) else {
+                throw call.diagnostic(
+                    "no tutorial '\(arg)'", notes: ["the tutorials are:"] + tutorialList().split(separator: "\n").map(String.init)
+                )
+            }
+            let t = try Tutorial.load(path)
+            t.walk(interp, wait: isatty(STDIN_FILENO) != 0) { Swift.readLine() }
         default:
             if try DerivativeCommands.run(call, interp) { return }
             if try NetworkCommands.run(call, interp) { return }
@@ -61,6 +77,17 @@ enum Commands {
                 span: Span(call.span.start, call.span.start + 1 + call.name.utf8.count),
                 notes: didYouMean(call.name, among: names) + ["hint: :help lists the commands"])
         }
+    }
+
+    /// The tutorials, one line each: number and title (the first comment line).
+    static func tutorialList() -> String {
+        let files = Tutorial.files()
+        guard !files.isEmpty else { return "no tutorials found (looked in ./tutorials; set GRAPHREPL_TUTORIALS)\n" }
+        return files.map { path -> String in
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            let title = (try? Tutorial.load(path))?.steps.first?.comments.first ?? ""
+            return "  " + String(name.prefix(2)) + "  " + title
+        }.joined(separator: "\n") + "\n"
     }
 
     // MARK: - Housekeeping

@@ -111,11 +111,13 @@ struct DerivativeCommands {
         return text.count <= limit ? text : nil
     }
 
+    /// A factor of a path's product in parentheses unless it is a name, a number, a
+    /// call or a power: 1·(b + 1), (2*s)·(3*s), 3·s^2.
     func wrapped(_ text: String) -> String {
-        let depth0 = text.enumerated().contains { i, c in
-            (c == "+" || c == "-") && i > 0 && depthAt(text, i) == 0
+        let compound = text.enumerated().contains { i, c in
+            (c == "+" || c == "-" || c == "*" || c == "/" || c == " ") && i > 0 && depthAt(text, i) == 0
         }
-        return depth0 ? "(\(text))" : text
+        return compound ? "(\(text))" : text
     }
 
     func depthAt(_ s: String, _ index: Int) -> Int {
@@ -256,12 +258,19 @@ struct DerivativeCommands {
         }
         let keep = DerivativeCommands.edgesShownPerPath
         for path in listed {
-            let nodes = [xName] + path.map { label($0.parent) }
+            // When a node uses the same input twice (x·x), say which use: x →[2] y.
+            let nodes =
+                [xName]
+                + path.map { e -> String in
+                    let twice = graph.nodes[e.parent].inputs.filter { $0 == e.child }.count > 1
+                    return twice ? "[\(e.slot + 1)] " + label(e.parent) : label(e.parent)
+                }
             let long = path.count > keep
             let route =
                 long
-                ? (nodes.prefix(keep / 2) + ["…"] + nodes.suffix(keep / 2)).joined(separator: " → ") + " (\(path.count) edges)"
-                : nodes.joined(separator: " → ")
+                ? (nodes.prefix(keep / 2) + ["…"] + nodes.suffix(keep / 2)).joined(separator: " → ").replacingOccurrences(
+                    of: "→ [", with: "→[") + " (\(path.count) edges)"
+                : nodes.joined(separator: " → ").replacingOccurrences(of: "→ [", with: "→[")
             guard scalars else {
                 s += "  \(route)\n"
                 continue
@@ -552,8 +561,9 @@ struct DerivativeCommands {
         for x in xs { colLabels += elementLabels(label(x), vs[x]?.shape ?? []) }
         let what = hessian ? "Hessian of \(label(root))" : "Jacobian ∂\(label(root))/∂\(list)"
         var s = "\(what): \(rowLabels.count)×\(colLabels.count)\n"
+        // The formulas, when every entry stays short enough to read in a table.
         if !j.isSymbolic, let sym = try? values([id], symbolic: true)[id], sym.invalidReason == nil, sym.isSymbolic,
-            sym.count <= 400
+            sym.count <= 400, sym.symbolic.data.allSatisfy({ $0.text.count <= 40 })
         {
             s += matrixTable(sym, rows: rowLabels, cols: colLabels)
             s += "at the current values:\n"

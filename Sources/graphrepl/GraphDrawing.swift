@@ -89,6 +89,7 @@ struct GraphDrawing {
                 out.append(s)
             }
             while out.last?.isEmpty == true { out.removeLast() }
+            while out.first?.isEmpty == true { out.removeFirst() }
             return out.joined(separator: "\n") + "\n"
         }
     }

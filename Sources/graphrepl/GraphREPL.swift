@@ -32,8 +32,20 @@ struct GraphREPL: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "Never use colour.")
     var noColor = false
 
+    @Option(name: .customLong("tutorial"), help: "Walk through tutorial N one step at a time (Enter: next step).")
+    var tutorial: Int?
+
     mutating func run() throws {
         let driver = Driver(color: !noColor && Driver.terminalWantsColor())
+        if let tutorial {
+            guard let path = Tutorial.file(number: tutorial), let t = try? Tutorial.load(path) else {
+                StandardOutput.writeError("graphrepl: no tutorial \(tutorial); the tutorials are:\n" + Commands.tutorialList())
+                throw ExitCode(ExitStatus.usage)
+            }
+            let wait = isatty(STDIN_FILENO) != 0
+            t.walk(driver.interpreter, wait: wait) { Swift.readLine() }
+            return
+        }
         let status = driver.main(files: files, code: code, interactive: interactive)
         if status != 0 { throw ExitCode(status) }
     }

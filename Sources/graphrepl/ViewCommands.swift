@@ -168,8 +168,8 @@ struct ViewCommands {
             var lines: [String] = []
             let node = graph.nodes[n]
             if let f = v.modules[n], let text = callText[n] {
-                lines.append(Commands.short(text, limit))
-                lines.append("function \(f)")
+                lines.append(Commands.short(node.name.map { "\($0) = \(text)" } ?? text, limit))
+                if session.functionNames.contains(f) { lines.append("function \(f)") }
             } else if let (name, kind) = node.leaf {
                 lines.append(Commands.short("\(name)  \(kind.rawValue)", limit))
             } else {
@@ -247,8 +247,10 @@ struct ViewCommands {
             }
             i += 1
         }
-        for f in open where !session.functionNames.contains(f) {
-            throw error("'\(f)' is not a function of this session", notes: didYouMean(f, among: session.functionNames))
+        let composites = ["cross_entropy", "mse", "dot"]
+        for f in open where !session.functionNames.contains(f) && !composites.contains(f) {
+            throw error(
+                "'\(f)' is not a function of this session", notes: didYouMean(f, among: session.functionNames + composites))
         }
         let v = view(root, open: open, depth: depth)
         let values = try DerivativeCommands(interp: interp, args: CommandArgs(call)).values([root], warn: true)

@@ -29,6 +29,8 @@ struct Compiler {
     var envCalls: [Int?] = [nil]
     var results: [Key: Int] = [:]
     var inProgress: Set<String> = []
+    /// The call being compiled, for the nodes of composite built-ins.
+    var currentOrigin: Origin?
 
     init(session: Session, graph: Graph) {
         self.session = session
@@ -275,6 +277,7 @@ struct Compiler {
     }
 
     mutating func builtin(_ f: String, _ args: [ExprID], _ p: Program, _ e: ExprID, _ env: Int) throws -> Int {
+        currentOrigin = Origin(program: p, expr: e)
         func r(_ i: Int) -> Int { results[key(p, args[i], env)] ?? 0 }
         func op(_ o: Op, _ ins: [Int]) -> Int { add(.op(o), ins, p, e, env) }
         func axis() throws -> Int? { args.count > 1 ? try staticInteger(p, args[1], what: "an axis") : nil }
@@ -286,16 +289,20 @@ struct Compiler {
         case "max": return op(.max(axis: try axis()), [r(0)])
         case "softmax": return op(.softmax(axis: try axis()), [r(0)])
         case "log_softmax": return op(.logSoftmax(axis: try axis()), [r(0)])
-        case "dot": return op(.sum(axis: nil), [op(.mul, [r(0), r(1)])])
+        case "dot":
+            return composite(f, env) { op in op(.sum(axis: nil), [op(.mul, [r(0), r(1)])]) }
         case "matmul": return op(.matmul, [r(0), r(1)])
         case "transpose": return op(.transpose, [r(0)])
         case "reshape": return op(.reshape(try staticShape(p, args[1])), [r(0)])
         case "cross_entropy":
             // -sum(label * log(prediction)) along the last axis: one loss per row.
-            return op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])])
+            return composite(f, env) { op in op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])]) }
         case "mse":
-            let two = add(.literal(.scalar(2)), [], p, e, env)
-            return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
+            return composite(f, env) { op in
+                let two = graph.append(
+                    Node(kind: .literal(.scalar(2)), inputs: [], origin: Origin(program: p, expr: e), call: nil))
+                return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
+            }
         case "load_csv":
             guard case .string(let path) = p[args[0]].kind else {
                 throw fail(p, args[0], "load_csv takes a file name in quotes, such as load_csv(\"data.csv\")")
@@ -323,6 +330,18 @@ struct Compiler {
         default:
             throw fail(p, e, "internal: no rule for '\(f)'")
         }
+    }
+
+    /// A built-in made of several ops (cross_entropy, mse, dot), recorded as a call so
+    /// that drawings show it as one box, as they do user functions.
+    func composite(_ f: String, _ env: Int, _ build: ((Op, [Int]) -> Int) -> Int) -> Int {
+        let callID = graph.calls.count
+        graph.calls.append(CallInfo(function: f, result: -1, parent: envCalls[env]))
+        let origin = currentOrigin
+        let g = graph
+        let result = build { o, ins in g.append(Node(kind: .op(o), inputs: ins, origin: origin, call: callID)) }
+        graph.calls[callID].result = result
+        return result
     }
 
     /// A reproducible seed for a random generator: from `:set seed N` and the order in
