@@ -32,10 +32,14 @@ struct GraphREPL: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "Never use colour.")
     var noColor = false
 
+    @Flag(name: .customLong("ascii"), help: "Draw graphs with plain ASCII characters.")
+    var ascii = false
+
     @Option(name: .customLong("tutorial"), help: "Walk through tutorial N one step at a time (Enter: next step).")
     var tutorial: Int?
 
     mutating func run() throws {
+        if ascii { setenv("GRAPHREPL_ASCII", "1", 1) }
         let driver = Driver(color: !noColor && Driver.terminalWantsColor())
         if let tutorial {
             guard let path = Tutorial.file(number: tutorial), let t = try? Tutorial.load(path) else {

@@ -60,13 +60,16 @@ final class EditLineReader: LineReader {
         return String(cString: p)
     }
 
+    /// Set after the first failure to save, so the warning is given once.
+    var historyUnwritable = false
+
     func addHistory(_ line: String) {
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         add_history(line)
-        if let historyPath {
-            if write_history(historyPath) != 0 {
-                FileHandle.standardError.write(Data("warning: cannot save history to \(historyPath)\n".utf8))
-            }
+        if let historyPath, !historyUnwritable, write_history(historyPath) != 0 {
+            historyUnwritable = true
+            FileHandle.standardError.write(
+                Data("warning: cannot save history to \(historyPath); this session's lines will not be kept\n".utf8))
         }
     }
 }

@@ -128,8 +128,6 @@ struct NetworkCommands {
 
     func runWithFeeds() throws {
         let args = call.args
-        let parts = NetworkCommands.splitTopLevel(args, at: 0)  // whole text
-        _ = parts
         guard let range = args.range(of: " with ") ?? (args.hasPrefix("with ") ? args.range(of: "with ") : nil) else {
             // No feeds: plain evaluation.
             return try evaluateOut(args, 0, feeds: [:])

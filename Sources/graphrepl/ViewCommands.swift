@@ -263,7 +263,7 @@ struct ViewCommands {
             let ls = try labels(v, root: root, values: values, grad: grad, partials: partials, limit: limit)
             let (text, reason) = drawing.draw(nodes: v.nodes, edges: v.edges.map { ($0.child, $0.parent) }, labels: ls)
             if let text {
-                interp.write(drawing.ascii ? text.replacingOccurrences(of: "∂", with: "d") : text)
+                interp.write(drawing.ascii ? asciiOnly(text) : text)
                 return
             }
             why = reason
@@ -374,6 +374,15 @@ struct ViewCommands {
 }
 
 extension Interpreter {
-    /// Plain ASCII drawings (`--ascii`).
+    /// Plain ASCII drawings: `--ascii`, or GRAPHREPL_ASCII=1.
     var asciiOnly: Bool { ProcessInfo.processInfo.environment["GRAPHREPL_ASCII"] == "1" }
+}
+
+/// Text for a terminal that shows ASCII only.
+func asciiOnly(_ s: String) -> String {
+    var t = s
+    for (u, a) in [("∂", "d"), ("…", "..."), ("→", "->"), ("∘", "o"), ("·", "*"), ("ᵀ", "'"), ("δ", "delta"), ("∇", "grad ")] {
+        t = t.replacingOccurrences(of: u, with: a)
+    }
+    return String(t.unicodeScalars.map { $0.isASCII ? Character($0) : "?" })
 }

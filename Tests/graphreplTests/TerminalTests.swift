@@ -88,4 +88,38 @@ final class TerminalTests: XCTestCase {
         XCTAssertTrue(s.shown.contains("type :help"), s.shown)
         XCTAssertEqual(s.status, 0)
     }
+
+    func testCtrlCStopsTrainingAndKeepsTheValuesReached() throws {
+        let setup = NetworkCommandTests.xor.replacingOccurrences(of: "\n", with: "; ")
+            .replacingOccurrences(of: ":set seed 1; ", with: "")
+        let s = try session(
+            [
+                .send(":set seed 1\r"), .send(setup + "\r"), .wait(0.5), .send("print C\r"), .wait(0.3),
+                .send(":train C steps=10000000 lr=0.01 optimizer=adam\r"), .wait(2.0),
+                .send(TerminalTests.ctrlC), .wait(0.8), .send("print C < 0.9\r"), .wait(0.5),
+                .send(TerminalTests.ctrlD),
+            ], history: historyFile())
+        XCTAssertTrue(s.shown.contains("(Ctrl-C); the variables keep the values reached"), s.shown)
+        XCTAssertTrue(s.shown.contains("\r\n1\r\n"), "training made progress and kept it: \(s.shown)")
+        XCTAssertEqual(s.status, 0)
+    }
+
+    func testUnwritableHistoryWarnsOnceAndTheSessionGoesOn() throws {
+        let s = try session(
+            [.send("print 1\r"), .send("print 2\r"), .wait(0.3), .send(TerminalTests.ctrlD)],
+            history: "/nonexistent-dir/graphrepl/history")
+        XCTAssertEqual(s.shown.components(separatedBy: "warning: cannot save history").count - 1, 1, s.shown)
+        XCTAssertTrue(s.shown.contains("2\r\n"), s.shown)
+        XCTAssertEqual(s.status, 0)
+    }
+
+    func testTabCompletesAFileNameAfterLoad() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gr-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "print 4321\n".write(to: dir.appendingPathComponent("unique-script.graph"), atomically: true, encoding: .utf8)
+        let s = try session(
+            [.send(":load \(dir.path)/uniq\t"), .wait(0.3), .send("\r"), .wait(0.3), .send(TerminalTests.ctrlD)],
+            history: historyFile())
+        XCTAssertTrue(s.shown.contains("4321\r\n"), s.shown)
+    }
 }

@@ -262,4 +262,12 @@ final class ViewCommandTests: XCTestCase {
             abs(observed - expected) <= tol * max(1, abs(expected)),
             "expected \(expected), observed \(observed), tolerance \(tol)", file: file, line: line)
     }
+
+    func testAsciiFlagGivesPlainAscii() throws {
+        let r = try Binary.run(["--ascii", "-e", "a = 3; b = 2; c = a + b; d = b + 1; e = c * d\n:graph e grad partials"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.allSatisfy { $0.isASCII }, r.out)
+        XCTAssertTrue(r.out.contains("de/dc = d = 3"), r.out)
+        XCTAssertTrue(r.out.contains("+-----"), r.out)
+    }
 }
