@@ -16,7 +16,12 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "GraphLang"),
-        .target(name: "Engine", dependencies: ["GraphLang"]),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "Engine", dependencies: ["GraphLang", "CBLAS"]),
         .executableTarget(
             name: "graphrepl",
             dependencies: [

@@ -205,14 +205,12 @@ public final class Interpreter {
             }
             switch f {
             case "placeholder":
-                var c = Compiler(session: session, graph: Graph())
-                let shape = try c.staticShape(p, args[0])
+                let shape = try Compiler(session: session, graph: Graph()).staticShape(p, args[0])
                 if let bad = shape.first(where: { $0 < -1 }) {
                     throw Diagnostic(
                         .error, "a shape cannot have a negative size (\(bad))", source: p.source, span: p[args[0]].span)
                 }
-                _ = c
-                session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
+                                session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
             default:
                 let v = try evaluate(p, args[0])
                 if v.isSymbolic, f == "variable" {

@@ -1,3 +1,5 @@
+import CBLAS
+
 /// A dense tensor of any rank, row-major. Rank 0 (shape `[]`) is a scalar.
 public struct Tensor<T: Scalar>: Sendable, Equatable {
     public var shape: [Int]
@@ -278,8 +280,41 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
 /// `[2, 3]`-style text of a shape; a scalar is `[]`.
 public func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
 
-/// Cache-friendly `i-k-j` product of row-major matrices.
+/// Products with at least this many multiply-adds go to OpenBLAS; smaller ones (most
+/// of a teaching session, and every scalar graph) use the loop below, whose results are
+/// exactly reproducible.
+let blasThreshold = 32_768
+
+/// The product of row-major matrices: OpenBLAS for large ones, in blocks of rows so that
+/// Ctrl-C is noticed between blocks (it measured about 10× faster than the loop here at
+/// the sizes of a 784-100-10 network; see docs/BENCHMARKS.md).
 func matmulDouble(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) throws -> [Double] {
+    guard m * n * k >= blasThreshold, m <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {
+        return try matmulLoop(a, b, m, k, n)
+    }
+    var c = [Double](repeating: 0, count: m * n)
+    // About 50 million multiply-adds per block: a few milliseconds.
+    let rowsPerBlock = max(1, 50_000_000 / max(1, n * k))
+    var row = 0
+    while row < m {
+        if Interrupt.isRequested { throw Interrupted() }
+        let rows = min(rowsPerBlock, m - row)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    if let A = pa.baseAddress, let B = pb.baseAddress, let C = pc.baseAddress {
+                        graphrepl_dgemm(Int32(rows), Int32(n), Int32(k), A + row * k, B, C + row * n)
+                    }
+                }
+            }
+        }
+        row += rows
+    }
+    return c
+}
+
+/// Cache-friendly `i-k-j` product of row-major matrices.
+func matmulLoop(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) throws -> [Double] {
     var c = [Double](repeating: 0, count: m * n)
     var stopped = false
     a.withUnsafeBufferPointer { pa in
