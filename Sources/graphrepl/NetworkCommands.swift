@@ -495,8 +495,16 @@ struct NetworkCommands {
                     "the loss became \(formatNumber(lv)) at step \(step): the learning rate \(formatNumber(o.lr)) may be too large",
                     notes: ["the variables keep the values of step \(step - 1)"])
             }
-            let (adj, _) = try Sweeps.reverseValues(
-                graph: graph, order: order, values: values, output: loss, seed: .scalar(1), dep: dep)
+            // An interrupt inside the sweep ends training before this step's update.
+            let adj: NodeMap<Value>
+            do {
+                adj = try Sweeps.reverseValues(
+                    graph: graph, order: order, values: values, output: loss, seed: .scalar(1), dep: dep
+                ).adjoints
+            } catch is Interrupted {
+                stoppedAt = step - 1
+                break
+            }
             for (i, (name, id)) in zip(names, leafIDs).enumerated() {
                 guard var w = session.values[name]?.numeric,
                     let g = try adj[id].map({ try Op.broadcastLike.evaluate([$0, .num(w)]) })?.numeric

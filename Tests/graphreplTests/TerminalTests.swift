@@ -94,9 +94,9 @@ final class TerminalTests: XCTestCase {
             .replacingOccurrences(of: ":set seed 1; ", with: "")
         let s = try session(
             [
-                .send(":set seed 1\r"), .send(setup + "\r"), .wait(0.5), .send("print C\r"), .wait(0.3),
-                .send(":train C steps=10000000 lr=0.01 optimizer=adam\r"), .wait(2.0),
-                .send(TerminalTests.ctrlC), .wait(0.8), .send("print C < 0.9\r"), .wait(0.5),
+                .send(":set seed 1\r"), .send(setup + "\r"), .wait(1.0), .send("print C\r"), .wait(1.0),
+                .send(":train C steps=10000000 lr=0.01 optimizer=adam\r"), .wait(3.0),
+                .send(TerminalTests.ctrlC), .wait(1.5), .send("print C < 0.9\r"), .wait(1.0),
                 .send(TerminalTests.ctrlD),
             ], history: historyFile())
         XCTAssertTrue(s.shown.contains("(Ctrl-C); the variables keep the values reached"), s.shown)

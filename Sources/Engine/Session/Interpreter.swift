@@ -210,7 +210,7 @@ public final class Interpreter {
                     throw Diagnostic(
                         .error, "a shape cannot have a negative size (\(bad))", source: p.source, span: p[args[0]].span)
                 }
-                                session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
+                session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
             default:
                 let v = try evaluate(p, args[0])
                 if v.isSymbolic, f == "variable" {
