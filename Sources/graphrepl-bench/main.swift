@@ -129,25 +129,16 @@ if filter == nil || filter == "mlp" {
 
 // 5. The matrix kernel alone, at the sizes of the network above.
 if filter == nil || filter == "matmul" {
-    var g = SplitMixBench(state: 7)
-    func matrix(_ m: Int, _ n: Int) -> Value {
-        .num(Tensor(shape: [m, n], data: (0..<(m * n)).map { _ in g.unit() }))
+    var g = SplitMix64(state: 7)
+    func matrix(_ m: Int, _ n: Int, _ g: inout SplitMix64) -> Value {
+        var data = [Double]()
+        for _ in 0..<(m * n) { data.append(g.unit()) }
+        return .num(Tensor(shape: [m, n], data: data))
     }
     for (m, k, n) in [(64, 784, 100), (784, 64, 100), (256, 256, 256)] {
-        let a = matrix(m, k)
-        let b = matrix(k, n)
+        let a = matrix(m, k, &g)
+        let b = matrix(k, n, &g)
         let t = try best(5) { _ = try Op.matmul.evaluate([a, b]) }
         report("matmul \(m)×\(k) @ \(k)×\(n)", t, String(format: "%.2f GFLOP/s", 2.0 * Double(m * k * n) / t / 1e9))
-    }
-}
-
-struct SplitMixBench {
-    var state: UInt64
-    mutating func unit() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
     }
 }

@@ -109,7 +109,7 @@ struct NetworkCommands {
                         notes: didYouMean(nameText, among: session.order.filter { session.leafKind($0) == .placeholder }))
                 }
                 let v = try interp.evaluate(p, e)
-                if let want = session.placeholderShapes[nameText], !NetworkCommands.fits(v.shape, want) {
+                if let want = session.placeholderShapes[nameText], !Session.fits(v.shape, placeholderShape: want) {
                     throw Diagnostic(
                         .error,
                         "'\(nameText)' is a placeholder of shape \(shapeText(want)); the value fed has shape \(shapeText(v.shape))",
@@ -119,11 +119,6 @@ struct NetworkCommands {
             }
         }
         return out
-    }
-
-    /// Whether a shape matches a declared one, where -1 stands for any size.
-    static func fits(_ shape: [Int], _ declared: [Int]) -> Bool {
-        shape.count == declared.count && zip(shape, declared).allSatisfy { $1 == -1 || $0 == $1 }
     }
 
     func runWithFeeds() throws {
@@ -455,7 +450,7 @@ struct NetworkCommands {
                 throw error("batch=\(b) needs data leaves with at least \(b) rows; the largest has \(dataSize)")
             }
         }
-        var rng = SplitMixLite(state: session.settings.seed &+ 0x5EED)
+        var rng = SplitMix64(state: session.settings.seed &+ 0x5EED)
         var m: [[Double]] = names.map { [Double](repeating: 0, count: session.values[$0]?.count ?? 0) }
         var v2 = m
         var losses: [Double] = []
@@ -542,18 +537,6 @@ struct NetworkCommands {
             s += LossCurve.draw(losses, width: 60, height: 10)
         }
         interp.write(s)
-    }
-}
-
-/// A small seeded generator for minibatch rows.
-struct SplitMixLite {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -57,16 +57,18 @@ func shapeArgument(_ v: Value) throws -> [Int] {
 }
 
 /// A seeded random number generator (SplitMix64), so `:set seed N` reproduces runs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    /// A double uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
 
 extension Op {

@@ -226,8 +226,7 @@ public final class Interpreter {
             let v = try evaluate(p, value)
             if session.leafKind(name) == .placeholder {
                 // Assigning to a placeholder feeds it; it stays a placeholder.
-                if let want = session.placeholderShapes[name],
-                    !(want.count == v.shape.count && zip(v.shape, want).allSatisfy({ $1 == -1 || $0 == $1 }))
+                if let want = session.placeholderShapes[name], !Session.fits(v.shape, placeholderShape: want)
                 {
                     throw Diagnostic(
                         .error,

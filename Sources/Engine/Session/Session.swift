@@ -212,6 +212,12 @@ public final class Session {
         generatorSeeds = [:]
     }
 
+    /// Whether a value of `shape` may feed a placeholder declared with `declared`, where
+    /// -1 stands for any size.
+    public static func fits(_ shape: [Int], placeholderShape declared: [Int]) -> Bool {
+        shape.count == declared.count && zip(shape, declared).allSatisfy { $1 == -1 || $0 == $1 }
+    }
+
     /// Trainable variables in definition order.
     public var variables: [String] { order.filter { leafKind($0) == .variable } }
 }
