@@ -30,6 +30,14 @@ struct CommandArgs {
         Diagnostic(.error, message, source: call.program.source, span: span ?? call.span, notes: notes)
     }
 
+    /// The node of a defined name, or an error at the word with a "did you mean".
+    func definedNode(_ w: (String, Span), in session: Session) throws -> Int {
+        guard session.definition(w.0) != nil else {
+            throw error("'\(w.0)' is not defined", at: w.1, notes: didYouMean(w.0, among: session.order))
+        }
+        return try session.node(named: w.0)
+    }
+
     /// The output name (first word) and the names after `wrt`, and other words.
     func outAndWrt(usage: String, needWrt: Bool) throws -> (out: (String, Span), wrt: [(String, Span)], rest: [String]) {
         guard let first = words.first, first.0 != "wrt" else {

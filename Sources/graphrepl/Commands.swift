@@ -155,6 +155,14 @@ enum Commands {
             return
         }
         var rows: [[String]] = [["name", "kind", "shape", "value"]]
+        // Every node's value in one sweep; if some node cannot be computed (an unfed
+        // placeholder, say), the others are computed one by one.
+        var ids: [String: Int] = [:]
+        for name in s.order {
+            if case .node = s.definition(name), let id = try? s.node(named: name) { ids[name] = id }
+        }
+        var w: [Diagnostic] = []
+        let all = try? s.evaluate(Array(ids.values), warnings: &w, interrupted: interp.interrupted)
         for name in s.order {
             switch s.definition(name) {
             case .leaf(let kind, _):
@@ -164,7 +172,7 @@ enum Commands {
             case .node(let p, let e):
                 let text = p.source.text(p[e].span)
                 var v = "= " + short(text)
-                if let id = try? s.node(named: name), let value = try? quietValue(interp, id) {
+                if let id = ids[name], let value = all?[id] ?? (try? quietValue(interp, id)) {
                     v += "  → " + short(interp.format(value))
                     rows.append([name, "op", shapeText(value.shape), v])
                 } else {

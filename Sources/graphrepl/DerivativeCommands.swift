@@ -58,12 +58,7 @@ struct DerivativeCommands {
     // MARK: - Helpers
 
     /// The node of a defined name.
-    func output(_ w: (String, Span)) throws -> Int {
-        guard session.definition(w.0) != nil else {
-            throw args.error("'\(w.0)' is not defined", at: w.1, notes: didYouMean(w.0, among: session.order))
-        }
-        return try session.node(named: w.0)
-    }
+    func output(_ w: (String, Span)) throws -> Int { try args.definedNode(w, in: session) }
 
     /// The leaf node of a name to differentiate with respect to.
     func leaf(_ w: (String, Span)) throws -> Int {

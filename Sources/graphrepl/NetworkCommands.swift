@@ -242,10 +242,7 @@ struct NetworkCommands {
     func backprop() throws {
         let w = CommandArgs(call).words
         guard let lossWord = w.first else { throw error("':backprop' needs a loss", notes: ["usage: :backprop LOSS"]) }
-        guard session.definition(lossWord.0) != nil else {
-            throw error("'\(lossWord.0)' is not defined", notes: didYouMean(lossWord.0, among: session.order))
-        }
-        let loss = try session.node(named: lossWord.0)
+        let loss = try CommandArgs(call).definedNode(lossWord, in: session)
         let ls = try layers(loss)
         var warnings: [Diagnostic] = []
         let values = try session.evaluate([loss], warnings: &warnings, interrupted: interp.interrupted)
@@ -415,13 +412,8 @@ struct NetworkCommands {
         guard let lossWord = words.first else {
             throw error("':train' needs a loss", notes: ["usage: \(NetworkCommands.infos[3].usage)"])
         }
-        guard session.definition(lossWord.0) != nil else {
-            throw Diagnostic(
-                .error, "'\(lossWord.0)' is not defined", source: call.program.source, span: lossWord.1,
-                notes: didYouMean(lossWord.0, among: session.order))
-        }
+        let loss = try CommandArgs(call).definedNode(lossWord, in: session)
         let o = try trainOptions(words)
-        let loss = try session.node(named: lossWord.0)
         let order = graph.order([loss])
         let names = o.wrt.isEmpty ? session.variables.filter { graph.leaves[$0].map { order.contains($0) } ?? false } : o.wrt
         guard !names.isEmpty else {

@@ -47,12 +47,7 @@ struct ViewCommands {
                 "':\(call.name)' needs the name of an output",
                 notes: ["usage: \(ViewCommands.infos.first { $0.name == call.name }?.usage ?? "")"])
         }
-        guard session.definition(w.0) != nil else {
-            throw Diagnostic(
-                .error, "'\(w.0)' is not defined", source: call.program.source, span: w.1,
-                notes: didYouMean(w.0, among: session.order))
-        }
-        return try session.node(named: w.0)
+        return try CommandArgs(call).definedNode(w, in: session)
     }
 
     static func terminalWidth() -> Int {

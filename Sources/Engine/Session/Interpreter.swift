@@ -226,8 +226,7 @@ public final class Interpreter {
             let v = try evaluate(p, value)
             if session.leafKind(name) == .placeholder {
                 // Assigning to a placeholder feeds it; it stays a placeholder.
-                if let want = session.placeholderShapes[name], !Session.fits(v.shape, placeholderShape: want)
-                {
+                if let want = session.placeholderShapes[name], !Session.fits(v.shape, placeholderShape: want) {
                     throw Diagnostic(
                         .error,
                         "'\(name)' is a placeholder of shape \(shapeText(want)); the value has shape \(shapeText(v.shape))",
