@@ -192,7 +192,7 @@ struct Tutorial {
         var lines = original.components(separatedBy: "\n")
         // Replace from the bottom so line numbers stay valid.
         for (k, step) in steps.enumerated().reversed() where step.expected != nil || step.expectedError != nil {
-            var j = step.lastLine  // index of the first line after the statement
+            let j = step.lastLine  // index of the first line after the statement
             while j < lines.count {
                 let t = lines[j].trimmingCharacters(in: .whitespaces)
                 if t.hasPrefix("# =>") || t.hasPrefix("# error:") { lines.remove(at: j) } else { break }
@@ -222,7 +222,8 @@ struct Tutorial {
             interp.write(">>> " + step.code.replacingOccurrences(of: "\n", with: "\n... ") + "\n")
             let outcome = interp.run(source(step))
             if outcome == .quit { return }
-            if wait && k < steps.count - 1 {
+            // Pause before the next teaching point, not after every definition.
+            if wait && k < steps.count - 1 && !steps[k + 1].comments.isEmpty {
                 interp.write("[Enter: next step, q: stop] ")
                 guard let answer = readLine(), answer.trimmingCharacters(in: .whitespaces).lowercased() != "q" else {
                     interp.write("\n")
