@@ -170,4 +170,14 @@ final class EvaluationTests: XCTestCase {
         a.session.reseed(8)
         XCTAssertNotEqual(first, a.output(code))
     }
+
+    func testLikelyTypoOfANameGetsANote() {
+        let h = Harness()
+        XCTAssertEqual(h.output("alpha = 3; print alpah * 2"), "2*alpah")
+        XCTAssertTrue(
+            h.err.hasPrefix("t:1:18: note: 'alpah' is not defined, so it is a free symbol; did you mean 'alpha'?"), h.err)
+        // Families of symbols are meant: no note for x2 beside x1.
+        XCTAssertEqual(h.output("x1 = 1; print x1 + x2"), "x2 + 1")
+        XCTAssertEqual(h.err, "")
+    }
 }

@@ -112,8 +112,10 @@ public final class Interpreter {
             var parts: [String] = []
             for e in exprs { parts.append(format(try evaluate(p, e))) }
             write(parts.joined(separator: " ") + "\n")
+            noteLikelyTypos(p, exprs)
         case .expression(let e):
             write(format(try evaluate(p, e)) + "\n")
+            noteLikelyTypos(p, [e])
         case .assert(let e):
             try check(p, e)
         case .command(let name, let args, let argsStart):
@@ -139,6 +141,35 @@ public final class Interpreter {
         warn(warnings)
         guard let v = values[id] else { throw EvalError("no value") }
         return v
+    }
+
+    /// A free symbol a letter or two away from a defined name is probably a typo: say so,
+    /// after the (symbolic) result. Short names and families such as x1, x2 are left
+    /// alone: free symbols are often meant.
+    func noteLikelyTypos(_ p: Program, _ exprs: [ExprID]) {
+        let defined = session.order
+        var said = Set<String>()
+        func stem(_ n: String) -> Substring { n.prefix { !$0.isNumber } }
+        for e in exprs {
+            for name in p.names(in: e) where session.definition(name) == nil && Builtins.byName[name] == nil {
+                guard name.count >= 4, let near = closest(to: name, among: defined), editDistance(name, near) <= 2,
+                    stem(name) != stem(near), said.insert(name).inserted
+                else { continue }
+                report(
+                    Diagnostic(
+                        .note, "'\(name)' is not defined, so it is a free symbol; did you mean '\(near)'?",
+                        source: p.source, span: locate(name, in: p, e)))
+            }
+        }
+    }
+
+    func locate(_ name: String, in p: Program, _ root: ExprID) -> Span? {
+        var stack = [root]
+        while let id = stack.popLast() {
+            if case .name(let n) = p[id].kind, n == name { return p[id].span }
+            stack.append(contentsOf: p.children(of: id))
+        }
+        return nil
     }
 
     func check(_ p: Program, _ e: ExprID) throws {
