@@ -96,11 +96,15 @@ enum Latex {
     static func product(_ c: Double, _ fs: [Sym]) -> String {
         var num: [String] = []
         var den: [String] = []
+        var numerators: [String] = []  // the same, unparenthesised
+        var denominators: [String] = []
         for f in fs {
             if case .power(let b, let e) = f.kind, let x = e.constantValue, x < 0 {
                 den.append(x == -1 ? factor(b) : atom(b) + "^{" + number(-x) + "}")
+                denominators.append(x == -1 ? sym(b) : atom(b) + "^{" + number(-x) + "}")
             } else {
                 num.append(factor(f))
+                numerators.append(sym(f))
             }
         }
         var sign = ""
@@ -112,6 +116,9 @@ enum Latex {
         var top = num.joined(separator: " ")
         if coef != 1 || top.isEmpty { top = top.isEmpty ? number(coef) : number(coef) + " " + top }
         if den.isEmpty { return sign + top }
+        // A lone factor needs no parentheses inside \frac{…}{…}.
+        if den.count == 1, let only = denominators.first { den = [only] }
+        if num.count == 1, coef == 1, let only = numerators.first { top = only }
         return sign + "\\frac{" + top + "}{" + den.joined(separator: " ") + "}"
     }
 }
