@@ -54,7 +54,8 @@ if filter == nil || filter == "sweep" {
     var b = GraphBuilder(graph: s.graph, origin: nil)
     var last = x
     let c = b.literal(0.999)
-    for k in 0..<1_000_000 {
+    let size = Int(ProcessInfo.processInfo.environment["GRAPHREPL_BENCH_NODES"] ?? "") ?? 1_000_000
+    for k in 0..<size {
         switch k % 4 {
         case 0: last = try b.apply(.mul, [last, c])
         case 1: last = try b.apply(.unary(.sin), [last])

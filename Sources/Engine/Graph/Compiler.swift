@@ -230,8 +230,8 @@ struct Compiler {
             }
             results[k] = op(o, [r(l), r(rr)])
         case .negate(let x):
-            if case .literal(.num(let t)) = graph.nodes[r(x)].kind {
-                results[k] = add(.literal(.num(t.map { -$0 })), [], p, e, env)
+            if case .literal(let v) = graph.nodes[r(x)].kind, !v.isSymbolic, let t = v.numeric {
+                results[k] = add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, env)
             } else {
                 results[k] = op(.neg, [r(x)])
             }

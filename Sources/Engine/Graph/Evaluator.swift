@@ -44,8 +44,10 @@ public struct Evaluator {
                     if let why = v.invalidReason {
                         throw EvalError(why, notes: ["hint: give the free symbols values to compute numerically"])
                     }
-                    if case .num(let t) = v, !t.data.allSatisfy({ $0.isFinite }) {
-                        noteNonFinite(n, op, t, args)
+                    switch v {
+                    case .number(let x) where !x.isFinite: noteNonFinite(n, op, Tensor(x), args)
+                    case .num(let t) where !t.data.allSatisfy({ $0.isFinite }): noteNonFinite(n, op, t, args)
+                    default: break
                     }
                     values[n] = v
                 case .jacobian:
@@ -62,8 +64,11 @@ public struct Evaluator {
 
     mutating func noteNonFinite(_ n: Int, _ op: Op, _ t: Tensor<Double>, _ args: [Value]) {
         let inputsFinite = args.allSatisfy { a in
-            if case .num(let x) = a { return !x.data.contains { !$0.isFinite } }
-            return true
+            switch a {
+            case .number(let x): return x.isFinite
+            case .num(let x): return !x.data.contains { !$0.isFinite }
+            case .sym: return true
+            }
         }
         guard inputsFinite, warnings.count < 20 else { return }
         let what = t.data.contains { $0.isNaN } ? "NaN" : "infinity"
@@ -118,6 +123,7 @@ public struct Evaluator {
         let useReverse = mode.map { $0 == "reverse" } ?? (m <= nIn)
         func put(_ i: Int, _ j: Int, _ v: Value, _ k: Int) {
             switch v {
+            case .number(let x): numericGrid[i * nIn + j] = x; grid[i][j] = Sym(constant: x)
             case .num(let t): numericGrid[i * nIn + j] = t.data[k]; grid[i][j] = Sym(constant: t.data[k])
             case .sym(let t):
                 grid[i][j] = t.data[k]

@@ -7,7 +7,7 @@ enum Pair {
     case sym(Tensor<Sym>, Tensor<Sym>)
 
     init(_ a: Value, _ b: Value) {
-        if case .num(let x) = a, case .num(let y) = b {
+        if case .num(let x) = a.tensorForm, case .num(let y) = b.tensorForm {
             self = .num(x, y)
         } else {
             self = .sym(a.symbolic, b.symbolic)
@@ -19,6 +19,7 @@ enum Pair {
 func lift(_ v: Value, _ n: (Tensor<Double>) throws -> Tensor<Double>, _ s: (Tensor<Sym>) throws -> Tensor<Sym>) rethrows -> Value
 {
     switch v {
+    case .number(let x): return .num(try n(Tensor(x)))
     case .num(let t): return .num(try n(t))
     case .sym(let t): return Value.sym(try s(t)).normalized
     }
@@ -74,7 +75,7 @@ public struct SplitMix64: RandomNumberGenerator {
 extension Op {
     /// The forward value of the op on its inputs' values.
     public func evaluate(_ x: [Value]) throws -> Value {
-        if let r = scalarFastPath(x) { return .num(Tensor(r)) }
+        if let r = scalarFastPath(x) { return .number(r) }
         if let n = arity, x.count != n {
             throw EvalError("'\(name)' takes \(n) argument\(n == 1 ? "" : "s"), got \(x.count)")
         }
@@ -128,6 +129,7 @@ extension Op {
             if case .logSoftmax = self { isLog = true } else { isLog = false }
             let ax = try axisIndex(axis, rank: x[0].shape.count, shape: x[0].shape) ?? Swift.max(0, x[0].shape.count - 1)
             switch x[0] {
+            case .number(let v): return .num(softmaxDouble(Tensor(v), axis: ax, log: isLog))
             case .num(let t): return .num(softmaxDouble(t, axis: ax, log: isLog))
             case .sym(let t): return Value.sym(softmaxSym(t, axis: ax, log: isLog)).normalized
             }
@@ -225,20 +227,29 @@ extension Op {
         }
     }
 
+    /// A rank-0 number, held inline or as a tensor.
+    @inline(__always)
+    static func inlineNumber(_ v: Value) -> Double? {
+        switch v {
+        case .number(let x): return x
+        case .num(let t) where t.shape.isEmpty: return t.data[0]
+        default: return nil
+        }
+    }
+
     /// Scalars of rank 0 skip the tensor machinery (a million-node scalar graph is
     /// mostly this).
     @inline(__always)
     func scalarFastPath(_ x: [Value]) -> Double? {
-        guard x.count <= 2, case .num(let a) = x[0], a.shape.isEmpty else { return nil }
+        guard x.count <= 2, let p = Op.inlineNumber(x[0]) else { return nil }
         if x.count == 1 {
             switch self {
-            case .unary(let f): return f(a.data[0])
-            case .neg: return -a.data[0]
+            case .unary(let f): return f(p)
+            case .neg: return -p
             default: return nil
             }
         }
-        guard case .num(let b) = x[1], b.shape.isEmpty else { return nil }
-        let (p, q) = (a.data[0], b.data[0])
+        guard let q = Op.inlineNumber(x[1]) else { return nil }
         switch self {
         case .add: return p + q
         case .sub: return p - q

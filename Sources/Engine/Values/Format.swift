@@ -26,6 +26,7 @@ public func formatValue(_ v: Value, digits: Int? = nil, summarizeAbove: Int = 10
     let shape = v.shape
     let element: (Int) -> String
     switch v {
+    case .number(let x): element = { _ in formatNumber(x, digits: digits) }
     case .num(let t): element = { formatNumber(t.data[$0], digits: digits) }
     case .sym(let t):
         element = { i in
