@@ -279,12 +279,10 @@ enum Commands {
     static func save(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
         let p = try path(call)
         let text = SessionWriter.script(interp.session)
-        let url = URL(fileURLWithPath: p)
         do {
-            // Written to a temporary file beside the target, then renamed over it.
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw call.diagnostic("cannot write '\(p)': \(error.localizedDescription)")
+            try FileOutput.write(text, to: p)
+        } catch let e as EvalError {
+            throw call.diagnostic(e.message, notes: e.notes)
         }
         interp.write("saved \(interp.session.order.count) definitions to \(p)\n")
     }

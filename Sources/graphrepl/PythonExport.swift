@@ -179,9 +179,9 @@ extension ViewCommands {
         }
         let path = words[2].0
         do {
-            try Data(script.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw self.error("cannot write '\(path)': \(error.localizedDescription)")
+            try FileOutput.write(script, to: path)
+        } catch let e as EvalError {
+            throw self.error(e.message, notes: e.notes)
         }
         interp.write("wrote \(path): run it with python3 \(path)\n")
     }

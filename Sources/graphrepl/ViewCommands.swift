@@ -318,6 +318,7 @@ struct ViewCommands {
                         "hint: install it with 'sudo apt-get install graphviz', or write the DOT text with ':dot \(words[0].0) \(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).dot'"
                     ])
             }
+            if let why = FileOutput.problem(path) { throw error("cannot write '\(path)': \(why)") }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: dotPath)
             p.arguments = ["-T\(ext)", "-o", path]
@@ -330,14 +331,15 @@ struct ViewCommands {
             try input.fileHandleForWriting.close()
             p.waitUntilExit()
             guard p.terminationStatus == 0 else {
-                throw error("Graphviz failed: " + String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+                let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw error("Graphviz could not draw '\(path)'", notes: said.split(separator: "\n").map { "graphviz: " + $0 })
             }
             interp.write("drew \(graph.label(root)) to \(path)\n")
         } else {
             do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw self.error("cannot write '\(path)': \(error.localizedDescription)")
+                try FileOutput.write(text, to: path)
+            } catch let e as EvalError {
+                throw self.error(e.message, notes: e.notes)
             }
             interp.write("wrote the DOT of \(graph.label(root)) to \(path)\n")
         }

@@ -58,4 +58,14 @@ final class SessionLoopTests: XCTestCase {
         _ = c.run(":del e")
         XCTAssertTrue(c.fail(":del e").contains("'e' is not defined"))
     }
+
+    func testFileErrorsSayWhy() {
+        let c = Captured()
+        _ = c.run("a = 3; e = a * 2")
+        XCTAssertTrue(
+            c.fail(":save /nonexistent-dir/x.graph").hasPrefix(
+                "t:1:1: error: cannot write '/nonexistent-dir/x.graph': there is no folder '/nonexistent-dir'"), c.err)
+        XCTAssertTrue(c.fail(":export python e /etc/passwd/x.py").contains("'/etc/passwd' is not a folder"), c.err)
+        XCTAssertTrue(c.fail(":load /nonexistent-dir/x.graph").contains("cannot read '/nonexistent-dir/x.graph'"), c.err)
+    }
 }
