@@ -122,4 +122,15 @@ final class TerminalTests: XCTestCase {
             history: historyFile())
         XCTAssertTrue(s.shown.contains("4321\r\n"), s.shown)
     }
+
+    func testCtrlRSearchesTheHistory() throws {
+        let s = try session(
+            [
+                .send("print 40 + 2\r"), .send("print 7 * 7\r"), .wait(0.3), .send("\u{12}"), .wait(0.2),
+                .send("40"), .wait(0.2), .send("\r"), .wait(0.3), .send(TerminalTests.ctrlD),
+            ], history: historyFile())
+        // The search found "print 40 + 2" and ran it again: 42 is printed twice.
+        let lines = s.shown.components(separatedBy: "\r\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(lines.filter { $0 == "42" }.count, 2, s.shown)
+    }
 }
