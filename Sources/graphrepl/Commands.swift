@@ -95,17 +95,7 @@ enum Commands {
     static func help(_ call: Interpreter.CommandCall, _ interp: Interpreter) {
         let topic = call.args.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":"))
         if topic.isEmpty {
-            var s = "graphrepl — computation graphs and their derivatives\n\n"
-            s += "  a = 3; b = 2          inputs (leaves with values)\n"
-            s += "  e = (a+b)*(b+1)       an operation node, bound late like a spreadsheet cell\n"
-            s += "  print grad(e, b)      ∂e/∂b = 8\n\n"
-            s += "commands:\n"
-            for c in everything {
-                s += "  " + c.usage + String(repeating: " ", count: max(1, 26 - c.usage.count)) + c.summary + "\n"
-            }
-            s += "\nfunctions: " + Builtins.all.map(\.name).joined(separator: " ") + "\n"
-            s += "type :help NAME for one command or function, :help syntax for the language\n"
-            interp.write(s)
+            interp.write(overview())
             return
         }
         if topic == "syntax" {
@@ -125,6 +115,54 @@ enum Commands {
         }
         let hint = didYouMean(topic, among: everything.map(\.name) + Builtins.all.map(\.name) + ["syntax"])
         interp.writeError("no help for '\(topic)'\n" + hint.map { "  \($0)\n" }.joined())
+    }
+
+    /// `text` after `prefix`, wrapped to `width` columns, continuation lines indented to
+    /// the prefix's width.
+    static func wrap(_ prefix: String, _ text: String, width: Int = 80) -> String {
+        let indent = String(repeating: " ", count: prefix.count)
+        var lines: [String] = []
+        var line = prefix
+        var empty = true
+        for word in text.split(separator: " ") {
+            if !empty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = indent
+                empty = true
+            }
+            line += (empty ? "" : " ") + word
+            empty = false
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `:help` with no topic: the commands by topic, then the functions, in 80 columns.
+    static func overview() -> String {
+        var s = "graphrepl — computation graphs and their derivatives\n\n"
+        s += "  a = 3; b = 2          inputs (leaves with values)\n"
+        s += "  e = (a+b)*(b+1)       an operation node, bound late like a spreadsheet cell\n"
+        s += "  print grad(e, b)      ∂e/∂b = 8\n"
+        let groups: [(String, [String])] = [
+            ("derivatives", ["partials", "paths", "forward", "reverse", "grad", "jacobian", "hessian", "check"]),
+            ("seeing the graph", ["graph", "dot", "latex", "export"]),
+            ("networks", ["params", "run", "backprop", "train"]),
+            ("the session", ["list", "del", "reset", "set", "load", "save", "tutorial", "help", "quit"]),
+        ]
+        for (title, names) in groups {
+            s += "\n\(title):\n"
+            for name in names {
+                guard let c = everything.first(where: { $0.name == name }) else { continue }
+                // The command and its first argument; :help NAME gives the rest.
+                let required = c.usage.split(separator: " ").prefix { !$0.hasPrefix("[") }.joined(separator: " ")
+                    .trimmingCharacters(in: CharacterSet(charactersIn: ", …"))
+                let short = required.count <= 20 ? required : c.usage.split(separator: " ").prefix(2).joined(separator: " ")
+                s += wrap("  " + short + String(repeating: " ", count: max(1, 22 - short.count)), c.summary)
+            }
+        }
+        s += "\nfunctions:\n" + wrap("  ", Builtins.all.map(\.name).joined(separator: " "))
+        s += "\n:help NAME explains a command or function, with an example\n:help syntax explains the language\n"
+        return s
     }
 
     static let syntaxHelp = """

@@ -37,7 +37,9 @@ final class SessionLoopTests: XCTestCase {
         // A name that is both a command and a function explains both.
         let grad = c.run(":help grad")
         XCTAssertTrue(grad.contains(":grad OUT [wrt IN, …]") && grad.contains("grad(f, x)"), grad)
-        XCTAssertTrue(c.run(":help").contains(":paths OUT wrt IN"))
+        let overview = c.run(":help")
+        XCTAssertTrue(overview.contains(":paths OUT wrt IN"))
+        for line in overview.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, String(line)) }
     }
 
     func testListSetDelResetSaveLoad() throws {
