@@ -180,4 +180,17 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.output("x1 = 1; print x1 + x2"), "x2 + 1")
         XCTAssertEqual(h.err, "")
     }
+
+    func testSymbolicEqualityMultipliesOut() {
+        let h = Harness()
+        let cases: [(String, String)] = [
+            ("(a+b)^2 == a^2 + 2*a*b + b^2", "1"), ("(a+b)*(a-b) == a^2 - b^2", "1"), ("(a+b)^2 == a^2 + b^2", "0"),
+            ("grad((a+b)^3, a) == 3*a^2 + 6*a*b + 3*b^2", "1"), ("exp(a*(b+1)) == exp(a*b + a)", "1"),
+            ("(a+b)^2 != a^2 + 2*a*b + b^2", "0"), ("(a+b)^2 ~= a^2 + 2*a*b + b^2", "1"),
+            // Too many terms to multiply out: not claimed equal.
+            ("(x1+x2+x3+x4+x5+x6+x7+x8)^8 == 1", "0"),
+        ]
+        for (input, expected) in cases { XCTAssertEqual(h.output("print \(input)"), expected, input) }
+        XCTAssertEqual(h.output("assert (a+b)^2 == a^2 + 2*a*b + b^2; print 1"), "1")
+    }
 }

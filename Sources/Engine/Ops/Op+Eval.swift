@@ -99,7 +99,7 @@ extension Op {
                         return Swift.abs(p - q) <= Swift.max(abs, rel * Swift.max(Swift.abs(p), Swift.abs(q))) ? 1 : 0
                     })
             case .sym(let a, let b):
-                return .num(try Tensor.zip(a, b) { $0 == $1 ? 1.0 : 0.0 })
+                return .num(try Tensor.zip(a, b) { $0.isSame(as: $1) ? 1.0 : 0.0 })
             }
         case .matmul:
             switch Pair(x[0], x[1]) {
@@ -288,7 +288,7 @@ extension Op {
                     notes: ["hint: give the free symbols values first"])
             }
             let want = op == .eq
-            return .num(try Tensor.zip(x, y) { ($0 == $1) == want ? 1.0 : 0.0 })
+            return .num(try Tensor.zip(x, y) { $0.isSame(as: $1) == want ? 1.0 : 0.0 })
         }
     }
 }

@@ -314,3 +314,60 @@ extension Sym {
         }
     }
 }
+
+extension Sym {
+    /// Products of sums multiplied out and whole powers (up to 8) of sums expanded, so
+    /// that `(a + b)^2` and `a^2 + 2*a*b + b^2` meet. Nil when the result would exceed
+    /// `maxTerms` terms. Recursion is bounded by `maxHeight`.
+    public func expanded(maxTerms: Int = 2000) -> Sym? {
+        switch kind {
+        case .constant, .symbol, .invalid:
+            return self
+        case .add(let terms):
+            var out: [Sym] = []
+            for t in terms {
+                guard let e = t.expanded(maxTerms: maxTerms) else { return nil }
+                out.append(e)
+            }
+            return Sym.sum(out)
+        case .mul(let c, let fs):
+            var terms: [Sym] = [Sym(constant: c)]
+            for f in fs {
+                guard let e = f.expanded(maxTerms: maxTerms), let t = Sym.multiplyOut(terms, e, maxTerms) else { return nil }
+                terms = t
+            }
+            return Sym.sum(terms)
+        case .power(let b, let e):
+            guard let base = b.expanded(maxTerms: maxTerms) else { return nil }
+            if let n = e.constantValue, n == n.rounded(), n >= 2, n <= 8, case .add(let ts) = base.kind {
+                var terms = ts
+                for _ in 1..<Int(n) {
+                    guard let t = Sym.multiplyOut(terms, base, maxTerms) else { return nil }
+                    terms = t
+                }
+                return Sym.sum(terms)
+            }
+            return Sym.power(base, e)
+        case .function(let f, let x):
+            guard let e = x.expanded(maxTerms: maxTerms) else { return nil }
+            return Sym.apply(f, e)
+        }
+    }
+
+    /// The terms of (Σ terms)·e, each a product of monomials (never re-expanded, so
+    /// there is no recursion here); nil past `maxTerms`.
+    static func multiplyOut(_ terms: [Sym], _ e: Sym, _ maxTerms: Int) -> [Sym]? {
+        let parts: [Sym]
+        if case .add(let ts) = e.kind { parts = ts } else { parts = [e] }
+        guard terms.count * parts.count <= maxTerms else { return nil }
+        return terms.flatMap { t in parts.map { t * $0 } }
+    }
+
+    /// Whether two expressions are the same: the same canonical form, or the same once
+    /// multiplied out.
+    public func isSame(as other: Sym) -> Bool {
+        if self == other { return true }
+        guard let a = expanded(), let b = other.expanded() else { return false }
+        return a == b
+    }
+}
