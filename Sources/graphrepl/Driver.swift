@@ -144,10 +144,9 @@ final class Driver {
                     if banner { interpreter.write("\n") }
                     return ExitStatus.ok
                 }
-                if Interrupt.isRequested {
-                    text = ""
-                    break
-                }
+                // A line libedit returned is the user's to run, even if a Ctrl-C came
+                // while libedit was not waiting in read() (it then reads on).
+                Interrupt.clear()
                 text += (text.isEmpty ? "" : "\n") + line
                 if Driver.needsMoreLines(text) {
                     prompt = "... "

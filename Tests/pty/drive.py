@@ -2,8 +2,10 @@
 """Drive a program in a pseudo-terminal, as a person at a keyboard would.
 
 usage: drive.py PROGRAM HISTORY_FILE STEPS_JSON
-STEPS_JSON is a list of ["send", text] and ["wait", seconds]. Prints JSON with what the
-terminal showed and the exit status (null if it had not exited 3 s after the last step).
+STEPS_JSON is a list of ["send", text], ["wait", seconds] and ["until", text] (read
+until the terminal has shown text since the last "until", for at most 20 s). Prints
+JSON with what the terminal showed and the exit status (null if it had not exited 3 s
+after the last step).
 """
 import json
 import os
@@ -39,10 +41,26 @@ def read_for(seconds):
     return True
 
 
-read_for(1.0)
+def read_until(text, limit=20.0):
+    global mark
+    end = time.time() + limit
+    want = text.encode()
+    while time.time() < end:
+        found = shown.find(want, mark)
+        if found >= 0:
+            mark = found + len(want)
+            return
+        if not read_for(0.05):
+            return
+
+
+mark = 0
+read_until(">>> ")
 for kind, value in steps:
     if kind == "send":
         os.write(fd, value.encode())
+    elif kind == "until":
+        read_until(value)
     else:
         read_for(value)
 status = None
