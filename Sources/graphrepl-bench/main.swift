@@ -38,7 +38,7 @@ if filter == nil || filter == "script" {
     var text = "x0 = 1\n"
     for i in 1..<100_000 { text += "x\(i) = x\(i - 1) + \(i % 7)\n" }
     text += "print x99999\n"
-    let t = try best {
+    let t = best {
         let i = interpreter()
         guard i.run(SourceFile(name: "bench", text: text)) == .ok else { fatalError("script failed") }
     }
@@ -117,8 +117,7 @@ if filter == nil || filter == "mlp" {
     let leaves = try ["W1", "b1", "W2", "b2"].map { try s.node(named: $0) }
     let g = s.graph
     let order = g.order([C])
-    var dep = NodeMap<Bool>(graphSize: g.nodes.count, touched: g.nodes.count)
-    for n in order { dep[n] = true }
+    let dep = NodeMap<Bool>.marking(order, graphSize: g.nodes.count)
     let t = try best(5) {
         var w: [Diagnostic] = []
         let values = try s.evaluate([C], warnings: &w)

@@ -415,8 +415,7 @@ struct DerivativeCommands {
         }
         let scalars = order.allSatisfy { (vs[$0]?.count ?? 1) == 1 }
         let depSet = differentiable(order)
-        var dep = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
-        for n in depSet { dep[n] = true }
+        let dep = NodeMap<Bool>.marking(depSet, graphSize: graph.nodes.count)
         var adjoint: [Int: Value] = [:]
         var a = ValueAlgebra()
         let (_, rules) = try Sweeps.reverse(

@@ -249,8 +249,7 @@ struct NetworkCommands {
         guard values[loss]?.count == 1 else { throw error("\(lossWord.0) must be a scalar loss") }
         let order = graph.order([loss])
         // Reverse mode on the whole graph: gradients of every variable, and ∇_a C at the output.
-        var dep = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
-        for n in order { dep[n] = true }
+        let dep = NodeMap<Bool>.marking(order, graphSize: graph.nodes.count)
         let (adj, _) = try Sweeps.reverseValues(
             graph: graph, order: order, values: values, output: loss, seed: .scalar(1), dep: dep)
         // Unnamed layer nodes are called z1, a1, … as in the lecture.
@@ -423,8 +422,7 @@ struct NetworkCommands {
             throw error("'\(n)' is not a variable: :train updates variables only", notes: didYouMean(n, among: session.variables))
         }
         let leafIDs = try names.map { try session.node(named: $0) }
-        var dep = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
-        for n in order { dep[n] = true }
+        let dep = NodeMap<Bool>.marking(order, graphSize: graph.nodes.count)
         // Minibatches: rows drawn from the data leaves (inputs and placeholders with one
         // shared first size, at least the batch), the same rows from each.
         var dataLeaves: [String] = []

@@ -142,8 +142,7 @@ struct ViewCommands {
                     "'grad' needs a scalar output: \(graph.label(root)) has shape \(shapeText(values[root]?.shape ?? []))")
             }
             let order = graph.order([root])
-            var dep = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
-            for n in order { dep[n] = true }
+            let dep = NodeMap<Bool>.marking(order, graphSize: graph.nodes.count)
             _ = try Sweeps.reverseValues(
                 graph: graph, order: order, values: values, output: root,
                 seed: .num(try Tensor.filled(values[root]?.shape ?? [], 1)), dep: dep

@@ -12,6 +12,13 @@ public struct NodeMap<T> {
         sparse = [:]
     }
 
+    /// `true` for each of `ids`: a sweep's "every node counts" dependency map.
+    public static func marking(_ ids: some Collection<Int>, graphSize: Int) -> NodeMap<Bool> {
+        var m = NodeMap<Bool>(graphSize: graphSize, touched: ids.count)
+        for n in ids { m[n] = true }
+        return m
+    }
+
     public subscript(_ i: Int) -> T? {
         get {
             if isDense { return i < dense.count ? dense[i] : nil }

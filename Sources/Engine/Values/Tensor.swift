@@ -20,7 +20,6 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
 
     public var count: Int { data.count }
     public var rank: Int { shape.count }
-    public var isScalar: Bool { data.count == 1 && shape.allSatisfy { $0 == 1 } }
 
     /// Element count of a shape, checked for overflow and against the element budget
     /// before anything is allocated.
