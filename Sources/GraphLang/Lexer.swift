@@ -11,11 +11,13 @@ public struct Lexer {
     var lastKind: Token.Kind = .newline
     public private(set) var diagnostics: [Diagnostic] = []
 
-    public init(source: SourceFile, range: Range<Int>? = nil) {
+    /// With `commands` false (a command's own arguments), a `:` never starts a command.
+    public init(source: SourceFile, range: Range<Int>? = nil, commands: Bool = true) {
         self.source = source
         self.bytes = source.bytes
         self.pos = range?.lowerBound ?? 0
         self.end = range?.upperBound ?? source.bytes.count
+        self.atStatementStart = commands
     }
 
     /// Every token up to and including `.eof`.

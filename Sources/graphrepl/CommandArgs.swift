@@ -1,33 +1,139 @@
 import Engine
 import GraphLang
 
-/// The words of a command: `OUT [wrt A, B] [more words]`, with spans for errors.
+/// A command's arguments, read through GraphLang's lexer: names, `wrt` lists, words and
+/// `key=value` options, each with its span, so every error points at the argument. A
+/// command takes what it understands and calls `finish`: whatever is left is an error,
+/// never silently dropped.
 struct CommandArgs {
     let call: Interpreter.CommandCall
-    var words: [(String, Span)] = []
+    let usage: String
+    /// The tokens of the arguments, without the end.
+    let tokens: [Token]
+    /// The lexer's first complaint, reported when the arguments are read that far.
+    let lexError: Diagnostic?
+    var position = 0
 
-    init(_ call: Interpreter.CommandCall) {
+    init(_ call: Interpreter.CommandCall, usage: String) {
         self.call = call
-        var current = ""
-        var start = call.argsStart
-        var pos = call.argsStart
-        for ch in call.args.unicodeScalars {
-            let w = String(ch).utf8.count
-            if ch == " " || ch == "," || ch == "\t" {
-                if !current.isEmpty { words.append((current, Span(start, pos))) }
-                current = ""
-                start = pos + w
-            } else {
-                if current.isEmpty { start = pos }
-                current.unicodeScalars.append(ch)
-            }
-            pos += w
-        }
-        if !current.isEmpty { words.append((current, Span(start, pos))) }
+        self.usage = usage
+        let range = call.argsStart..<(call.argsStart + call.args.utf8.count)
+        var lexer = Lexer(source: call.program.source, range: range, commands: false)
+        var ts = lexer.tokenize()
+        ts.removeLast()
+        tokens = ts.filter { $0.kind != .newline }
+        lexError = lexer.diagnostics.first
     }
 
+    var source: SourceFile { call.program.source }
+    var atEnd: Bool { position >= tokens.count }
+    var current: Token? { atEnd ? nil : tokens[position] }
+
     func error(_ message: String, at span: Span? = nil, notes: [String] = []) -> Diagnostic {
-        Diagnostic(.error, message, source: call.program.source, span: span ?? call.span, notes: notes)
+        Diagnostic(.error, message, source: source, span: span ?? call.span, notes: notes)
+    }
+
+    func text(_ t: Token) -> String { source.text(t.span) }
+
+    /// The next token if it is the identifier `word`, consumed.
+    mutating func take(_ word: String) -> Bool {
+        guard let t = current, case .identifier(let w) = t.kind, w == word else { return false }
+        position += 1
+        return true
+    }
+
+    /// The next token if it is `kind`, consumed.
+    mutating func take(_ kind: Token.Kind) -> Token? {
+        guard let t = current, t.kind == kind else { return nil }
+        position += 1
+        return t
+    }
+
+    /// A name (`what` says which, for the error when it is missing).
+    mutating func name(_ what: String) throws -> (String, Span) {
+        try checkLexed()
+        guard let t = current else {
+            throw error("':\(call.name)' needs \(what)", notes: ["usage: \(usage)"])
+        }
+        guard case .identifier(let n) = t.kind, !Interpreter.reservedWords.contains(n) || n == "print" else {
+            throw error("expected \(what), found \(t.kind.describe)", at: t.span, notes: ["usage: \(usage)"])
+        }
+        position += 1
+        return (n, t.span)
+    }
+
+    /// `wrt NAME, NAME, …` if it comes next (required: it must).
+    mutating func wrtList(required: Bool) throws -> [(String, Span)] {
+        try checkLexed()
+        guard take("wrt") else {
+            if required {
+                throw error(
+                    "':\(call.name)' needs 'wrt' and what to differentiate with respect to", at: current?.span,
+                    notes: ["usage: \(usage)"])
+            }
+            return []
+        }
+        var names = [try name("a name after 'wrt'")]
+        while true {
+            if take(.comma) != nil {
+                names.append(try name("a name after ','"))
+                continue
+            }
+            if let t = current, case .identifier = t.kind, !isOption {
+                throw error(
+                    "expected ',' between the names after 'wrt', found \(t.kind.describe)", at: t.span,
+                    notes: ["hint: write 'wrt \(names.last?.0 ?? "a"), \(text(t))'"])
+            }
+            return names
+        }
+    }
+
+    /// Whether `key=` comes next.
+    var isOption: Bool {
+        guard position + 1 < tokens.count, case .identifier = tokens[position].kind else { return false }
+        return tokens[position + 1].kind == .equal
+    }
+
+    /// `key=value` if it comes next: the key, the value's text and the whole span.
+    mutating func option() throws -> (key: String, value: String, span: Span)? {
+        try checkLexed()
+        guard isOption, case .identifier(let key) = tokens[position].kind else { return nil }
+        let start = tokens[position].span.start
+        position += 2
+        let minus = take(.minus)
+        guard let t = current else {
+            throw error("'\(key)=' needs a value", at: Span(start, tokens[position - 1].span.end), notes: ["usage: \(usage)"])
+        }
+        switch t.kind {
+        case .number, .identifier:
+            position += 1
+            return (key, source.text(Span(minus?.span.start ?? t.span.start, t.span.end)), Span(start, t.span.end))
+        default:
+            throw error("'\(key)=' needs a value, found \(t.kind.describe)", at: t.span, notes: ["usage: \(usage)"])
+        }
+    }
+
+    /// The rest of the arguments as written (a file name), or nil when there is none.
+    mutating func rest() -> (String, Span)? {
+        guard let t = current else { return nil }
+        let end = call.argsStart + call.args.utf8.count
+        position = tokens.count
+        var text = source.text(Span(t.span.start, end))
+        if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+        return (text, Span(t.span.start, end))
+    }
+
+    /// Nothing may be left: an argument the command cannot use is an error at it.
+    func finish() throws {
+        try checkLexed()
+        guard let t = current else { return }
+        var notes = ["usage: \(usage)"]
+        if case .identifier("wrt") = t.kind { notes.insert("hint: ':\(call.name)' takes no 'wrt'", at: 0) }
+        throw error("':\(call.name)' does not take \(t.kind.describe) here", at: t.span, notes: notes)
+    }
+
+    func checkLexed() throws {
+        if let d = lexError, d.span.map({ $0.start <= (current?.span.end ?? Int.max) }) ?? true { throw d }
     }
 
     /// The node of a defined name, or an error at the word with a "did you mean".
@@ -35,29 +141,20 @@ struct CommandArgs {
         guard session.definition(w.0) != nil else {
             throw error("'\(w.0)' is not defined", at: w.1, notes: didYouMean(w.0, among: session.order))
         }
-        return try session.node(named: w.0)
+        if case .function = session.definition(w.0) {
+            throw error("'\(w.0)' is a function: name a value", at: w.1)
+        }
+        do {
+            return try session.node(named: w.0)
+        } catch let e as EvalError {
+            throw error(e.message, at: w.1, notes: e.notes)
+        }
     }
 
-    /// The output name (first word) and the names after `wrt`, and other words.
-    func outAndWrt(usage: String, needWrt: Bool) throws -> (out: (String, Span), wrt: [(String, Span)], rest: [String]) {
-        guard let first = words.first, first.0 != "wrt" else {
-            throw error("':\(call.name)' needs the name of an output", notes: ["usage: \(usage)"])
-        }
-        var wrt: [(String, Span)] = []
-        var rest: [String] = []
-        var inWrt = false
-        for w in words.dropFirst() {
-            if w.0 == "wrt" {
-                inWrt = true
-            } else if inWrt {
-                wrt.append(w)
-            } else {
-                rest.append(w.0)
-            }
-        }
-        if needWrt && wrt.isEmpty {
-            throw error("':\(call.name)' needs 'wrt' and a leaf", notes: ["usage: \(usage)"])
-        }
-        return (first, wrt, rest)
+    /// The node of a name to differentiate with respect to: a definition, or a free
+    /// symbol the graph uses.
+    func anyNode(_ w: (String, Span), in session: Session) throws -> Int {
+        if session.definition(w.0) == nil, let id = session.graph.leaves[w.0] { return id }
+        return try definedNode(w, in: session)
     }
 }

@@ -2,81 +2,226 @@ import Engine
 import Foundation
 import GraphLang
 
-/// The `:commands`. Each takes the raw text after its name; `CommandArgs` reads it.
-enum Commands {
-    struct Info {
-        let name: String
-        let usage: String
-        let summary: String
-        let example: String
-    }
-
-    static var everything: [Info] { all + DerivativeCommands.infos + NetworkCommands.infos + ViewCommands.infos }
-
-    static let all: [Info] = [
-        Info(
-            name: "help", usage: ":help [topic]", summary: "commands, functions, syntax; :help grad explains one thing",
-            example: ":help paths"),
-        Info(name: "list", usage: ":list", summary: "every definition: name, kind, shape, value", example: ":list"),
-        Info(
-            name: "del", usage: ":del name", summary: "remove a definition (names that used it see a free symbol)",
-            example: ":del c"),
-        Info(name: "reset", usage: ":reset", summary: "remove every definition", example: ":reset"),
-        Info(
-            name: "set", usage: ":set [option value]", summary: "show or change settings: digits, seed, rtol, atol",
-            example: ":set digits 4"),
-        Info(
-            name: "load", usage: ":load file", summary: "run a script into the session",
-            example: ":load tutorials/01-computation-graphs.graph"),
-        Info(
-            name: "save", usage: ":save file", summary: "write a script that rebuilds the session (atomically)",
-            example: ":save session.graph"),
-        Info(name: "quit", usage: ":quit", summary: "leave graphrepl", example: ":quit"),
-        Info(
-            name: "tutorial", usage: ":tutorial [N]", summary: "list the tutorials, or walk through tutorial N step by step",
-            example: ":tutorial 3"),
-    ]
-
-    static func run(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
-        switch call.name {
-        case "help": help(call, interp)
-        case "list": list(interp)
-        case "del":
-            let names = call.args.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-            guard !names.isEmpty else { throw call.diagnostic("':del' needs a name", notes: ["usage: :del name"]) }
-            for n in names where !interp.session.remove(n) {
-                throw call.diagnostic("'\(n)' is not defined", notes: didYouMean(n, among: interp.session.order))
+/// One `:command`: what `:help` and completion say of it, and what runs it. Dispatch,
+/// `:help` and completion all read `Commands.registry`, so a command is added in one place.
+struct Command: Sendable {
+    enum Group: CaseIterable {
+        case derivatives, graph, networks, session
+        var title: String {
+            switch self {
+            case .derivatives: return "derivatives"
+            case .graph: return "seeing the graph"
+            case .networks: return "networks"
+            case .session: return "the session"
             }
-        case "reset":
+        }
+    }
+    let name: String
+    let usage: String
+    let summary: String
+    let example: String
+    let group: Group
+    var aliases: [String] = []
+    /// Whether graph nodes it adds are dropped afterwards (everything but running
+    /// scripts into the session).
+    var scratch = true
+    let run: @Sendable (Interpreter.CommandCall, Interpreter, Command) throws -> Void
+}
+
+/// The `:commands`.
+enum Commands {
+    static let registry: [Command] = [
+        Command(
+            name: "partials", usage: ":partials OUT",
+            summary: "every edge child → parent with its local partial, symbolic and at the current values",
+            example: ":partials e", group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.partials()
+        },
+        Command(
+            name: "paths", usage: ":paths OUT wrt IN, …",
+            summary: "every path from IN to OUT, the product along each, and their sum = ∂OUT/∂IN",
+            example: ":paths e wrt b", group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.paths()
+        },
+        Command(
+            name: "forward", usage: ":forward OUT wrt IN, …",
+            summary: "forward mode: the tangent ∂node/∂IN at every node, in evaluation order",
+            example: ":forward e wrt b", group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.forward()
+        },
+        Command(
+            name: "reverse", usage: ":reverse OUT",
+            summary: "reverse mode: the adjoint ∂OUT/∂node at every node, in reverse order", example: ":reverse e",
+            group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.reverse()
+        },
+        Command(
+            name: "grad", usage: ":grad OUT [wrt IN, …]",
+            summary: "∂OUT/∂IN for every input (or those named: any node), symbolic and numeric", example: ":grad e",
+            group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.grad()
+        },
+        Command(
+            name: "jacobian", usage: ":jacobian OUT wrt IN, …",
+            summary: "the Jacobian with labelled rows and columns, and what each mode would cost",
+            example: ":jacobian y wrt x1, x2, x3", group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.jacobian(hessian: false)
+        },
+        Command(
+            name: "hessian", usage: ":hessian OUT wrt IN, …", summary: "the matrix of second derivatives",
+            example: ":hessian f wrt x", group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.jacobian(hessian: true)
+        },
+        Command(
+            name: "check", usage: ":check OUT [wrt IN, …]",
+            summary: "each gradient against central finite differences, with the difference and a verdict",
+            example: ":check e", group: .derivatives
+        ) { call, interp, c in
+            var d = DerivativeCommands(call, interp, usage: c.usage)
+            try d.check()
+        },
+        Command(
+            name: "graph", usage: ":graph OUT [grad] [partials] [open f] [depth=N] [ascii]",
+            summary:
+                "the graph drawn in the terminal: each node with its value; grad adds ∂OUT/∂node, partials each edge's local partial",
+            example: ":graph e partials", group: .graph
+        ) { call, interp, c in try ViewCommands(call, interp, usage: c.usage).drawGraph() },
+        Command(
+            name: "dot", usage: ":dot OUT [file.dot|file.svg|file.png]",
+            summary: "Graphviz DOT of the graph (rendered to SVG or PNG when Graphviz is installed)", example: ":dot e e.svg",
+            group: .graph
+        ) { call, interp, c in try ViewCommands(call, interp, usage: c.usage).dot() },
+        Command(
+            name: "latex", usage: ":latex EXPR", summary: "LaTeX of an expression or a derivative, in the leaves, for slides",
+            example: ":latex grad(e, b)", group: .graph
+        ) { call, interp, c in try ViewCommands(call, interp, usage: c.usage).latex() },
+        Command(
+            name: "export", usage: ":export python OUT [file.py]",
+            summary: "a NumPy script that computes OUT from the current values (with a note on JAX)",
+            example: ":export python e e.py", group: .graph
+        ) { call, interp, c in try ViewCommands(call, interp, usage: c.usage).export() },
+        Command(
+            name: "params", usage: ":params", summary: "trainable variables: shapes, counts and the total", example: ":params",
+            group: .networks
+        ) { call, interp, c in try NetworkCommands(call, interp, usage: c.usage).params() },
+        Command(
+            name: "run", usage: ":run OUT with x = …, y = …",
+            summary:
+                "evaluate with leaves fed (placeholders, inputs, variables), like Session.run(OUT, feed_dict); the session is unchanged",
+            example: ":run C with x = [[1, 0, 1]], label = [[0, 1]]", group: .networks
+        ) { call, interp, c in try NetworkCommands(call, interp, usage: c.usage).runWithFeeds() },
+        Command(
+            name: "backprop", usage: ":backprop LOSS",
+            summary: "the δ recursion of a layered net beside reverse mode on the graph", example: ":backprop C",
+            group: .networks
+        ) { call, interp, c in try NetworkCommands(call, interp, usage: c.usage).backprop() },
+        Command(
+            name: "train", usage: ":train LOSS [wrt W, b, …] [steps=N] [lr=R] [optimizer=sgd|momentum|adam] [batch=B]",
+            summary: "gradient descent on the variables, with a progress bar and the loss curve",
+            example: ":train C steps=2000 lr=0.05 optimizer=adam", group: .networks
+        ) { call, interp, c in try NetworkCommands(call, interp, usage: c.usage).train() },
+        Command(
+            name: "list", usage: ":list", summary: "every definition: name, kind, shape, value", example: ":list",
+            group: .session
+        ) { _, interp, _ in list(interp) },
+        Command(
+            name: "del", usage: ":del name, …", summary: "remove definitions (names that used them see a free symbol)",
+            example: ":del c", group: .session
+        ) { call, interp, c in try del(call, interp, c) },
+        Command(name: "reset", usage: ":reset", summary: "remove every definition", example: ":reset", group: .session) {
+            _, interp, _ in
             interp.session.reset()
             interp.write("session cleared\n")
-        case "set": try set(call, interp)
-        case "load": try load(call, interp)
-        case "save": try save(call, interp)
-        case "quit", "q", "exit": throw Interpreter.Quit()
-        case "tutorial":
-            let arg = call.args.trimmingCharacters(in: .whitespaces)
-            if arg.isEmpty {
-                interp.write(tutorialList())
-                return
-            }
-            guard let n = Int(arg), let path = Tutorial.file(number: n) else {
-                throw call.diagnostic(
-                    "no tutorial '\(arg)'", notes: ["the tutorials are:"] + tutorialList().split(separator: "\n").map(String.init)
-                )
-            }
-            let t = try Tutorial.load(path)
-            t.walk(interp, wait: isatty(STDIN_FILENO) != 0) { Swift.readLine() }
-        default:
-            if try DerivativeCommands.run(call, interp) { return }
-            if try NetworkCommands.run(call, interp) { return }
-            if try ViewCommands.run(call, interp) { return }
-            let names = everything.map(\.name)
+        },
+        Command(
+            name: "set", usage: ":set [option value]", summary: "show or change settings: digits, seed, rtol, atol",
+            example: ":set digits 4", group: .session
+        ) { call, interp, _ in try set(call, interp) },
+        Command(
+            name: "load", usage: ":load file", summary: "run a script into the session",
+            example: ":load tutorials/01-computation-graphs.graph", group: .session, scratch: false
+        ) { call, interp, _ in try load(call, interp) },
+        Command(
+            name: "save", usage: ":save file", summary: "write a script that rebuilds the session (atomically)",
+            example: ":save session.graph", group: .session
+        ) { call, interp, _ in try save(call, interp) },
+        Command(
+            name: "tutorial", usage: ":tutorial [N]", summary: "list the tutorials, or walk through tutorial N step by step",
+            example: ":tutorial 3", group: .session, scratch: false
+        ) { call, interp, _ in try tutorial(call, interp) },
+        Command(
+            name: "help", usage: ":help [topic]", summary: "commands, functions, syntax; :help grad explains one thing",
+            example: ":help paths", group: .session
+        ) { call, interp, _ in help(call, interp) },
+        Command(
+            name: "quit", usage: ":quit", summary: "leave graphrepl", example: ":quit", group: .session,
+            aliases: ["q", "exit"]
+        ) { _, _, _ in throw Interpreter.Quit() },
+    ]
+
+    static let byName: [String: Command] = {
+        var m: [String: Command] = [:]
+        for c in registry {
+            m[c.name] = c
+            for a in c.aliases { m[a] = c }
+        }
+        return m
+    }()
+
+    static func run(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
+        guard let command = byName[call.name] else {
             throw Diagnostic(
                 .error, "unknown command ':\(call.name)'", source: call.program.source,
                 span: Span(call.span.start, call.span.start + 1 + call.name.utf8.count),
-                notes: didYouMean(call.name, among: names) + ["hint: :help lists the commands"])
+                notes: didYouMean(call.name, among: registry.map(\.name)) + ["hint: :help lists the commands"])
         }
+        if command.scratch {
+            try interp.session.graph.scratch { try command.run(call, interp, command) }
+        } else {
+            try command.run(call, interp, command)
+        }
+    }
+
+    static func del(_ call: Interpreter.CommandCall, _ interp: Interpreter, _ c: Command) throws {
+        var args = CommandArgs(call, usage: c.usage)
+        var names = [try args.name("a name")]
+        while !args.atEnd {
+            _ = args.take(.comma)
+            names.append(try args.name("a name"))
+        }
+        for (n, span) in names where interp.session.definition(n) == nil {
+            throw args.error("'\(n)' is not defined", at: span, notes: didYouMean(n, among: interp.session.order))
+        }
+        for (n, _) in names { _ = interp.session.remove(n) }
+    }
+
+    static func tutorial(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
+        let arg = call.args.trimmingCharacters(in: .whitespaces)
+        if arg.isEmpty {
+            interp.write(tutorialList())
+            return
+        }
+        guard let n = Int(arg), let path = Tutorial.file(number: n) else {
+            throw call.diagnostic(
+                "no tutorial '\(arg)'", notes: ["the tutorials are:"] + tutorialList().split(separator: "\n").map(String.init)
+            )
+        }
+        let t = try Tutorial.load(path)
+        t.walk(interp, wait: isatty(STDIN_FILENO) != 0) { Swift.readLine() }
     }
 
     /// The tutorials, one line each: number and title (the first comment line).
@@ -103,7 +248,7 @@ enum Commands {
             return
         }
         var text = ""
-        if let c = everything.first(where: { $0.name == topic }) {
+        if let c = byName[topic] {
             text += "\(c.usage)\n  \(c.summary)\n  example: \(c.example)\n"
         }
         if let b = Builtins.byName[topic] {
@@ -113,7 +258,7 @@ enum Commands {
             interp.write(text)
             return
         }
-        let hint = didYouMean(topic, among: everything.map(\.name) + Builtins.all.map(\.name) + ["syntax"])
+        let hint = didYouMean(topic, among: registry.map(\.name) + Builtins.all.map(\.name) + ["syntax"])
         interp.writeError("no help for '\(topic)'\n" + hint.map { "  \($0)\n" }.joined())
     }
 
@@ -143,16 +288,9 @@ enum Commands {
         s += "  a = 3; b = 2          inputs (leaves with values)\n"
         s += "  e = (a+b)*(b+1)       an operation node, bound late like a spreadsheet cell\n"
         s += "  print grad(e, b)      ∂e/∂b = 8\n"
-        let groups: [(String, [String])] = [
-            ("derivatives", ["partials", "paths", "forward", "reverse", "grad", "jacobian", "hessian", "check"]),
-            ("seeing the graph", ["graph", "dot", "latex", "export"]),
-            ("networks", ["params", "run", "backprop", "train"]),
-            ("the session", ["list", "del", "reset", "set", "load", "save", "tutorial", "help", "quit"]),
-        ]
-        for (title, names) in groups {
-            s += "\n\(title):\n"
-            for name in names {
-                guard let c = everything.first(where: { $0.name == name }) else { continue }
+        for group in Command.Group.allCases {
+            s += "\n\(group.title):\n"
+            for c in registry where c.group == group {
                 // The command and its first argument; :help NAME gives the rest.
                 let required = c.usage.split(separator: " ").prefix { !$0.hasPrefix("[") }.joined(separator: " ")
                     .trimmingCharacters(in: CharacterSet(charactersIn: ", …"))

@@ -9,7 +9,7 @@ enum Completion {
     nonisolated(unsafe) static var candidates: [String] = []
     nonisolated(unsafe) static var index = 0
 
-    static var commandWords: [String] { Commands.everything.map { ":" + $0.name } }
+    static var commandWords: [String] { Commands.registry.map { ":" + $0.name } }
 
     /// The candidates for the word being completed, given the whole line.
     static func words(line: String, word: String, start: Int) -> [String]? {

@@ -115,11 +115,18 @@ final class Driver {
     /// Whether an entry ends inside an open bracket with nothing wrong before its end, so
     /// the next line continues it.
     static func needsMoreLines(_ text: String) -> Bool {
-        let source = SourceFile(name: "", text: text)
-        let (_, diagnostics, incomplete) = Parser.parse(source)
-        guard incomplete, text.utf8.count < 1_000_000 else { return false }
+        parseEntry(SourceFile(name: "", text: text)) == nil
+    }
+
+    /// An entry parsed, or nil when it ends inside an open bracket with nothing wrong
+    /// before its end (the next line continues it). Each entry is parsed once: what
+    /// this returns is what runs.
+    static func parseEntry(_ source: SourceFile) -> (Program, [Diagnostic])? {
+        let (program, diagnostics, incomplete) = Parser.parse(source)
+        guard incomplete, source.bytes.count < 1_000_000 else { return (program, diagnostics) }
         let end = source.bytes.count
-        return diagnostics.allSatisfy { ($0.span?.start ?? end) >= end - 1 }
+        if diagnostics.allSatisfy({ ($0.span?.start ?? end) >= end - 1 }) { return nil }
+        return (program, diagnostics)
     }
 
     /// The interactive loop: read a statement (more lines while a bracket is open), run
@@ -132,6 +139,7 @@ final class Driver {
         while true {
             var text = ""
             var prompt = ">>> "
+            var parsed: (Program, [Diagnostic])?
             while true {
                 Interrupt.clear()
                 guard let line = reader.readLine(prompt: prompt) else {
@@ -148,17 +156,18 @@ final class Driver {
                 // while libedit was not waiting in read() (it then reads on).
                 Interrupt.clear()
                 text += (text.isEmpty ? "" : "\n") + line
-                if Driver.needsMoreLines(text) {
+                parsed = Driver.parseEntry(SourceFile(name: "<input>", text: text))
+                if parsed == nil {
                     prompt = "... "
                     continue
                 }
                 break
             }
-            if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            guard let (program, diagnostics) = parsed, !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
             reader.addHistory(text)
             entry += 1
             Interrupt.clear()
-            let o = interpreter.run(SourceFile(name: "<input>", text: text), stopAtFirstError: true)
+            let o = interpreter.run(program, diagnostics: diagnostics, stopAtFirstError: true)
             if o == .quit { return ExitStatus.ok }
         }
     }

@@ -40,10 +40,10 @@ extension ViewCommands {
         return "np.array(\(text), dtype=float)"
     }
 
-    func pythonScript(_ root: Int) throws -> String {
-        let order = graph.order([root])
-        let d = DerivativeCommands(interp: interp, args: CommandArgs(call))
-        let values = try d.values([root], warn: true)
+    func pythonScript(_ q: DerivativeQuery) throws -> String {
+        let root = q.output
+        let order = q.order
+        let values = q.values
         var names: [Int: String] = [:]
         var used = Set<String>()
         func pyName(_ n: Int) -> String {
@@ -167,17 +167,17 @@ extension ViewCommands {
     }
 
     func export() throws {
-        let words = CommandArgs(call).words
-        guard let lang = words.first, lang.0 == "python" else {
-            throw error("':export' writes Python: ':export python OUT [file.py]'")
+        var args = CommandArgs(call, usage: usage)
+        guard args.take("python") else {
+            throw args.error(
+                "':export' writes Python: ':export python OUT [file.py]'", at: args.current?.span, notes: ["usage: \(usage)"])
         }
-        let root = try output(words.count > 1 ? words[1] : nil)
-        let script = try pythonScript(root)
-        guard words.count > 2 else {
+        let q = try query(&args)
+        let script = try pythonScript(q)
+        guard let (path, _) = args.rest() else {
             interp.write(script)
             return
         }
-        let path = words[2].0
         do {
             try FileOutput.write(script, to: path)
         } catch let e as EvalError {

@@ -6,48 +6,24 @@ import GraphLang
 struct ViewCommands {
     let interp: Interpreter
     let call: Interpreter.CommandCall
+    let usage: String
     var session: Session { interp.session }
     var graph: Graph { session.graph }
 
-    static let infos: [Commands.Info] = [
-        .init(
-            name: "graph", usage: ":graph OUT [grad] [partials] [open f] [depth=N] [ascii]",
-            summary:
-                "the graph drawn in the terminal: each node with its value; grad adds ∂OUT/∂node, partials each edge's local partial",
-            example: ":graph e partials"),
-        .init(
-            name: "dot", usage: ":dot OUT [file.dot|file.svg|file.png]",
-            summary: "Graphviz DOT of the graph (rendered to SVG or PNG when Graphviz is installed)", example: ":dot e e.svg"),
-        .init(
-            name: "latex", usage: ":latex EXPR", summary: "LaTeX of an expression or a derivative, in the leaves, for slides",
-            example: ":latex grad(e, b)"),
-        .init(
-            name: "export", usage: ":export python OUT [file.py]",
-            summary: "a NumPy script that computes OUT from the current values (with a note on JAX)",
-            example: ":export python e e.py"),
-    ]
-
-    static func run(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws -> Bool {
-        let v = ViewCommands(interp: interp, call: call)
-        switch call.name {
-        case "graph": try v.drawGraph()
-        case "dot": try v.dot()
-        case "latex": try v.latex()
-        case "export": try v.export()
-        default: return false
-        }
-        return true
+    init(_ call: Interpreter.CommandCall, _ interp: Interpreter, usage: String) {
+        self.interp = interp
+        self.call = call
+        self.usage = usage
     }
 
     func error(_ message: String, notes: [String] = []) -> Diagnostic { call.diagnostic(message, notes: notes) }
 
-    func output(_ w: (String, Span)?) throws -> Int {
-        guard let w else {
-            throw error(
-                "':\(call.name)' needs the name of an output",
-                notes: ["usage: \(ViewCommands.infos.first { $0.name == call.name }?.usage ?? "")"])
-        }
-        return try CommandArgs(call).definedNode(w, in: session)
+    /// The output named first, and the engine's query about it (values, warnings shown).
+    func query(_ args: inout CommandArgs) throws -> DerivativeQuery {
+        let root = try args.definedNode(try args.name("the name of an output"), in: session)
+        let q = try session.query(root, interrupted: interp.interrupted)
+        interp.warnAll(q.warnings)
+        return q
     }
 
     static func terminalWidth() -> Int {
@@ -78,8 +54,9 @@ struct ViewCommands {
 
     /// The cone of `root` without literals, each unopened user-function call shown as one
     /// node, cut at `depth` levels below the root.
-    func view(_ root: Int, open: Set<String>, depth: Int?) -> View {
-        let order = graph.order([root])
+    func view(_ q: DerivativeQuery, open: Set<String>, depth: Int?) -> View {
+        let root = q.output
+        let order = q.order
         func representative(_ n: Int) -> Int {
             var rep = n
             var c = graph.nodes[n].call
@@ -134,21 +111,17 @@ struct ViewCommands {
     }
 
     /// The lines of each node's box.
-    func labels(_ v: View, root: Int, values: NodeMap<Value>, grad: Bool, partials: Bool, limit: Int) throws -> [Int: [String]] {
+    func labels(_ v: View, _ q: DerivativeQuery, grad: Bool, partials: Bool, limit: Int) throws -> [Int: [String]] {
+        let root = q.output
+        let values = q.values
         var adjoints: [Int: Value] = [:]
         if grad {
-            guard values[root]?.count == 1 else {
-                throw error(
-                    "'grad' needs a scalar output: \(graph.label(root)) has shape \(shapeText(values[root]?.shape ?? []))")
+            do {
+                adjoints = try q.adjoints().adjoints
+            } catch let e as EvalError {
+                throw error("'grad' needs a scalar output: " + e.message, notes: e.notes)
             }
-            let order = graph.order([root])
-            let dep = NodeMap<Bool>.marking(order, graphSize: graph.nodes.count)
-            _ = try Sweeps.reverseValues(
-                graph: graph, order: order, values: values, output: root,
-                seed: .num(try Tensor.filled(values[root]?.shape ?? [], 1)), dep: dep
-            ) { n, g in adjoints[n] = g }
         }
-        let d = DerivativeCommands(interp: interp, args: CommandArgs(call))
         var out: [Int: [String]] = [:]
         let rootName = graph.nodes[root].name ?? "out"
         // A collapsed call reads as the call: layer(W, x, b).
@@ -184,18 +157,16 @@ struct ViewCommands {
             if partials, v.modules[n] == nil {
                 for e in v.edges where e.parent == n && e.slot >= 0 {
                     let name = "∂\(graph.label(n, limit: 10))/∂\(graph.label(e.child, limit: 10))"
-                    if (values[n]?.count ?? 0) == 1 && (values[e.child]?.count ?? 0) == 1 {
-                        if let p = try d.localPartial(n, e.slot, scalars: true) {
-                            let text = graph.nodes[p].name ?? graph.expressionText(p)
-                            let value = interp.format(try d.values([p])[p] ?? .scalar(.nan))
-                            lines.append(
-                                Commands.short(text == value ? "\(name) = \(value)" : "\(name) = \(text) = \(value)", limit))
-                        } else {
-                            lines.append("\(name) = 0")
-                        }
-                    } else {
+                    switch try q.partial(n, e.slot, formula: false) {
+                    case .scalar(let p):
+                        let value = interp.format(p.value)
                         lines.append(
-                            Commands.short("\(name): \(values[n]?.count ?? 0)×\(values[e.child]?.count ?? 0) Jacobian", limit))
+                            Commands.short(
+                                p.expression == value ? "\(name) = \(value)" : "\(name) = \(p.expression) = \(value)", limit))
+                    case .zero:
+                        lines.append("\(name) = 0")
+                    case .jacobian(let m, let k):
+                        lines.append(Commands.short("\(name): \(m)×\(k) Jacobian", limit))
                     }
                 }
             }
@@ -208,53 +179,49 @@ struct ViewCommands {
     // MARK: - :graph
 
     func drawGraph() throws {
-        let words = CommandArgs(call).words
-        let root = try output(words.first)
+        var args = CommandArgs(call, usage: usage)
+        let q = try query(&args)
+        let root = q.output
         var grad = false
         var partials = false
         var ascii = !ViewCommands.unicodeOK()
         var open = Set<String>()
         var depth: Int?
-        var i = 1
-        while i < words.count {
-            let w = words[i].0
-            switch w {
-            case "grad": grad = true
-            case "partials": partials = true
-            case "ascii": ascii = true
-            case "open":
-                guard i + 1 < words.count else {
-                    throw error("'open' needs a function name", notes: ["usage: :graph OUT open f"])
+        while let t = args.current {
+            if let (key, value, span) = try args.option() {
+                guard key == "depth" else {
+                    throw args.error(
+                        "unknown option '\(key)='", at: span, notes: didYouMean(key, among: ["depth"]) + ["usage: \(usage)"])
                 }
-                open.insert(words[i + 1].0)
-                i += 1
-            default:
-                if w.hasPrefix("depth="), let n = Int(w.dropFirst(6)), n >= 0 {
-                    depth = n
-                } else {
-                    throw Diagnostic(
-                        .error, "unknown option '\(w)'", source: call.program.source, span: words[i].1,
-                        notes: didYouMean(w, among: ["grad", "partials", "open", "ascii", "depth="]) + [
-                            "usage: \(ViewCommands.infos[0].usage)"
-                        ])
-                }
+                guard let n = Int(value), n >= 0 else { throw args.error("depth must be a whole number ≥ 0", at: span) }
+                depth = n
+            } else if args.take("grad") {
+                grad = true
+            } else if args.take("partials") {
+                partials = true
+            } else if args.take("ascii") {
+                ascii = true
+            } else if args.take("open") {
+                open.insert(try args.name("a function name after 'open'").0)
+            } else {
+                throw args.error(
+                    "unknown option \(t.kind.describe)", at: t.span,
+                    notes: didYouMean(args.text(t), among: ["grad", "partials", "open", "ascii", "depth="]) + ["usage: \(usage)"])
             }
-            i += 1
         }
         let composites = ["cross_entropy", "mse", "dot"]
         for f in open where !session.functionNames.contains(f) && !composites.contains(f) {
             throw error(
                 "'\(f)' is not a function of this session", notes: didYouMean(f, among: session.functionNames + composites))
         }
-        let v = view(root, open: open, depth: depth)
-        let values = try DerivativeCommands(interp: interp, args: CommandArgs(call)).values([root], warn: true)
+        let v = view(q, open: open, depth: depth)
         let width = ViewCommands.terminalWidth()
         var drawing = GraphDrawing()
         drawing.ascii = ascii || interp.asciiOnly
         drawing.maxWidth = width
         var why = ""
         for limit in [30, 20, 14] {
-            let ls = try labels(v, root: root, values: values, grad: grad, partials: partials, limit: limit)
+            let ls = try labels(v, q, grad: grad, partials: partials, limit: limit)
             let (text, reason) = drawing.draw(nodes: v.nodes, edges: v.edges.map { ($0.child, $0.parent) }, labels: ls)
             if let text {
                 interp.write(drawing.ascii ? asciiOnly(text) : text)
@@ -274,11 +241,10 @@ struct ViewCommands {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 
-    func dotText(_ root: Int) throws -> String {
-        let v = view(root, open: [], depth: nil)
-        let d = DerivativeCommands(interp: interp, args: CommandArgs(call))
-        let values = try d.values([root], warn: true)
-        let ls = try labels(v, root: root, values: values, grad: false, partials: false, limit: 60)
+    func dotText(_ q: DerivativeQuery) throws -> String {
+        let root = q.output
+        let v = view(q, open: [], depth: nil)
+        let ls = try labels(v, q, grad: false, partials: false, limit: 60)
         var s =
             "digraph \"\(ViewCommands.dotEscape(graph.label(root)))\" {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n"
         for n in v.nodes {
@@ -287,12 +253,9 @@ struct ViewCommands {
         }
         for e in v.edges {
             var label = ""
-            if e.slot >= 0, (values[e.parent]?.count ?? 0) == 1, (values[e.child]?.count ?? 0) == 1,
-                let p = try d.localPartial(e.parent, e.slot, scalars: true)
-            {
-                let text = graph.nodes[p].name ?? graph.expressionText(p)
-                let value = interp.format(try d.values([p])[p] ?? .scalar(.nan))
-                label = text == value ? value : "\(text) = \(value)"
+            if e.slot >= 0, case .scalar(let p) = try q.partial(e.parent, e.slot, formula: false) {
+                let value = interp.format(p.value)
+                label = p.expression == value ? value : "\(p.expression) = \(value)"
             }
             s += "  n\(e.child) -> n\(e.parent)" + (label.isEmpty ? "" : " [label=\"\(ViewCommands.dotEscape(label))\"]") + ";\n"
         }
@@ -300,21 +263,22 @@ struct ViewCommands {
     }
 
     func dot() throws {
-        let words = CommandArgs(call).words
-        let root = try output(words.first)
-        let text = try dotText(root)
-        guard words.count > 1 else {
+        var args = CommandArgs(call, usage: usage)
+        let q = try query(&args)
+        let root = q.output
+        let outName = graph.label(root)
+        let text = try dotText(q)
+        guard let (path, _) = args.rest() else {
             interp.write(text)
             return
         }
-        let path = words[1].0
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         if ext == "svg" || ext == "png" || ext == "pdf" {
             guard let dotPath = ViewCommands.which("dot") else {
                 throw error(
                     "Graphviz is not installed, so '\(path)' cannot be drawn",
                     notes: [
-                        "hint: install it with 'sudo apt-get install graphviz', or write the DOT text with ':dot \(words[0].0) \(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).dot'"
+                        "hint: install it with 'sudo apt-get install graphviz', or write the DOT text with ':dot \(outName) \(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).dot'"
                     ])
             }
             if let why = FileOutput.problem(path) { throw error("cannot write '\(path)': \(why)") }
@@ -333,14 +297,14 @@ struct ViewCommands {
                 let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 throw error("Graphviz could not draw '\(path)'", notes: said.split(separator: "\n").map { "graphviz: " + $0 })
             }
-            interp.write("drew \(graph.label(root)) to \(path)\n")
+            interp.write("drew \(outName) to \(path)\n")
         } else {
             do {
                 try FileOutput.write(text, to: path)
             } catch let e as EvalError {
                 throw self.error(e.message, notes: e.notes)
             }
-            interp.write("wrote the DOT of \(graph.label(root)) to \(path)\n")
+            interp.write("wrote the DOT of \(outName) to \(path)\n")
         }
     }
 

@@ -62,11 +62,32 @@ final class NetworkCommandTests: XCTestCase {
         XCTAssertTrue(
             c.fail(":run C with x = [1, 0], label = [0, 1]")
                 .contains("'x' is a placeholder of shape [3]; the value fed has shape [2]"))
-        XCTAssertTrue(c.fail(":run C with W9 = 1").contains("'W9' is not a placeholder or an input"))
+        XCTAssertTrue(c.fail(":run C with W9 = 1").contains("'W9' is not defined, so it cannot be fed"))
         // Assignment feeds a placeholder and keeps it one.
         _ = c.run("x = [1, 0, 1]; label = [0, 1]")
         XCTAssertEqual(c.run("print C"), loss)
         XCTAssertTrue(c.run(":list").contains("x      placeholder  [3]     [1, 0, 1]"), c.out)
+    }
+
+    func testRunFeedsInputsVariablesAndPlaceholdersForOneRun() {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; f = a * b; k = constant(4); g = f * k; W = variable([1, 2]); h = sum(W) * a")
+        XCTAssertEqual(c.run(":run f with a = 10, b = 1"), "10\n")
+        XCTAssertEqual(c.run(":run h with W = [5, 5], a = 1"), "10\n")
+        XCTAssertEqual(c.run(":run f * 2 with b = [1, 2]"), "[6, 12]\n")
+        XCTAssertEqual(c.run("print f, h"), "6 9\n")
+        XCTAssertTrue(c.fail(":run g with k = 1").hasPrefix("t:1:13: error: 'k' is a constant: it cannot be fed"), c.err)
+        XCTAssertTrue(c.fail(":run g with f = 1").hasPrefix("t:1:13: error: 'f' is not a leaf"), c.err)
+        XCTAssertTrue(c.fail(":run g with a = 1, a = 2").contains("'a' is fed twice"), c.err)
+        XCTAssertTrue(c.fail(":run g with a 1").contains("expected 'name = value' in the feeds"), c.err)
+        XCTAssertEqual(c.run("print f, g"), "6 24\n")
+    }
+
+    func testTrainSaysWhichSymbolsAreFree() {
+        let c = Captured()
+        _ = c.run("w = variable(1); L = (w - t)^2")
+        XCTAssertTrue(c.fail(":train L steps=10").contains("error: training needs numbers, but t is a free symbol"), c.err)
+        XCTAssertEqual(c.run("print w"), "1\n")
     }
 
     func testBackpropAgreesWithReverseMode() throws {

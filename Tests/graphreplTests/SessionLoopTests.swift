@@ -27,7 +27,7 @@ final class SessionLoopTests: XCTestCase {
 
     func testHelpCoversEveryCommandAndFunction() {
         let c = Captured()
-        for info in Commands.everything {
+        for info in Commands.registry {
             let text = c.run(":help \(info.name)")
             XCTAssertTrue(text.contains("example:"), "no example for :\(info.name)")
         }

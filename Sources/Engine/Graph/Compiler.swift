@@ -321,10 +321,10 @@ struct Compiler {
         case "grad":
             return try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
         case "jacobian":
-            let xs = try leaves(r(1), p, args[1], for: "jacobian")
+            let xs = try independents(r(1), of: r(0), p, args[1])
             return add(.jacobian, [r(0)] + xs, p, e, env)
         case "hessian":
-            let xs = try leaves(r(1), p, args[1], for: "hessian")
+            let xs = try independents(r(1), of: r(0), p, args[1])
             let g = try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
             return add(.jacobian, [g] + xs, p, e, env)
         default:
@@ -351,52 +351,21 @@ struct Compiler {
         session.generatorSeed(for: GeneratorKey(program: ObjectIdentifier(p), expr: e))
     }
 
-    func requireLeaf(_ id: Int, _ p: Program, _ e: ExprID, for f: String) throws -> Int {
-        let node = graph.nodes[id]
-        guard case .leaf(let name, let kind) = node.kind else {
-            let shown = node.name ?? p.source.text(p[e].span)
-            throw fail(
-                p, e, "'\(shown)' is not a leaf: \(f) differentiates with respect to an input, variable or placeholder",
-                notes: ["hint: ':paths OUT wrt LEAF' shows how the derivative flows through '\(shown)'"])
-        }
-        if kind == .constant {
-            throw fail(
-                p, e, "'\(name)' is a constant: it has no derivative",
-                notes: ["hint: define it as an input ('\(name) = …') to differentiate with respect to it"])
-        }
-        return id
-    }
-
-    /// The leaves a derivative is taken with respect to: one leaf, or a list of leaves
-    /// such as `[x1, x2, x3]`.
-    func leaves(_ id: Int, _ p: Program, _ e: ExprID, for f: String) throws -> [Int] {
-        if case .op(.stack) = graph.nodes[id].kind, graph.nodes[id].inputs.allSatisfy({ graph.nodes[$0].leaf != nil }) {
-            let ins = graph.nodes[id].inputs
-            for x in ins { _ = try requireLeaf(x, p, e, for: f) }
-            return ins
-        }
-        return [try requireLeaf(id, p, e, for: f)]
-    }
-
-    /// `grad(f, x)` as new graph nodes: the reverse sweep run with the graph-building
-    /// algebra, as `tf.gradients` does. With respect to a list of leaves, the list of
-    /// their gradients.
-    mutating func gradient(of f: Int, wrt x: Int, _ p: Program, _ xe: ExprID, _ e: ExprID, _ env: Int) throws -> Int {
-        let xs = try leaves(x, p, xe, for: "grad")
-        if xs.count > 1 || xs[0] != x {
-            let parts = try xs.map { try gradient(of: f, wrt: $0, p, xe, e, env) }
-            return add(.op(.stack), parts, p, e, env)
-        }
-        var b = GraphBuilder(graph: graph, origin: Origin(program: p, expr: e), call: envCalls[env])
-        let order = graph.order([f])
-        let dep = graph.dependsOn(x, order: order)
-        let seed = try b.apply(.seedOne, [f])
-        guard dep[f] == true else {
-            return try b.apply(.mul, [b.apply(.zerosLike, [x]), seed])
-        }
+    /// The nodes `grad`, `jacobian` or `hessian` differentiate with respect to, with
+    /// errors located at the argument.
+    func independents(_ x: Int, of f: Int, _ p: Program, _ xe: ExprID) throws -> [Int] {
         do {
-            let (adj, _) = try Sweeps.reverse(&b, graph: graph, order: order, value: { $0 }, output: f, seed: seed, dep: dep)
-            return try adj[x] ?? b.apply(.zerosLike, [x])
+            return try graph.independents(x, of: f)
+        } catch let err as EvalError {
+            throw fail(p, xe, err.message, notes: err.notes)
+        }
+    }
+
+    /// `grad(f, x)` as new graph nodes (see `Graph.gradientNode`).
+    mutating func gradient(of f: Int, wrt x: Int, _ p: Program, _ xe: ExprID, _ e: ExprID, _ env: Int) throws -> Int {
+        _ = try independents(x, of: f, p, xe)
+        do {
+            return try graph.gradientNode(of: f, wrtNamed: x, origin: Origin(program: p, expr: e), call: envCalls[env])
         } catch let err as EvalError {
             throw fail(p, e, err.message, notes: err.notes)
         }

@@ -10,6 +10,11 @@ public struct Evaluator {
     public private(set) var warnings: [Diagnostic] = []
     /// Checked between nodes; when it returns true the evaluation stops (Ctrl-C).
     public var interrupted: () -> Bool = { false }
+    /// Values that replace what some nodes would compute (a node held at a point, as
+    /// finite differences with respect to any node need); their inputs are not needed.
+    public var overrides: [Int: Value] = [:]
+    /// Values already computed (a query's), reused for the nodes they cover.
+    public var known: NodeMap<Value>?
 
     public init(graph: Graph, leafValue: @escaping (String, LeafKind) throws -> Value) {
         self.graph = graph
@@ -31,6 +36,14 @@ public struct Evaluator {
         for n in order {
             count += 1
             if count & 0x3FF == 0, interrupted() { throw Interrupted() }
+            if !overrides.isEmpty, let v = overrides[n] {
+                values[n] = v
+                continue
+            }
+            if let k = known, let v = k[n] {
+                values[n] = v
+                continue
+            }
             let node = graph.nodes[n]
             do {
                 switch node.kind {

@@ -135,6 +135,26 @@ public final class Graph: @unchecked Sendable {
         return dep
     }
 
+    /// Run `body` with an overlay on the graph: every node, call and name it adds is
+    /// dropped afterwards, on every exit path, so read-only work (a `print`, a command,
+    /// the rules a trace shows) leaves the session's graph as it was. Nodes that existed
+    /// before are never changed by scratch work, so what it drops nothing else refers to.
+    public func scratch<R>(_ body: () throws -> R) rethrows -> R {
+        let nodeMark = nodes.count
+        let callMark = calls.count
+        let namedBefore = named.count
+        let leavesBefore = leaves.count
+        defer {
+            if nodes.count > nodeMark {
+                nodes.removeSubrange(nodeMark...)
+                if named.count != namedBefore { named = named.filter { $0.value < nodeMark } }
+                if leaves.count != leavesBefore { leaves = leaves.filter { $0.value < nodeMark } }
+            }
+            if calls.count > callMark { calls.removeSubrange(callMark...) }
+        }
+        return try body()
+    }
+
     /// A free-symbol leaf used only for showing rules (a tangent ḃ or an adjoint ē).
     public func appendSymbol(_ name: String) -> Int {
         append(Node(kind: .leaf(name, .symbol), inputs: [], name: name, origin: nil, call: nil))

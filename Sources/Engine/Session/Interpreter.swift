@@ -49,6 +49,13 @@ public final class Interpreter {
     @discardableResult
     public func run(_ source: SourceFile, stopAtFirstError: Bool = true) -> Outcome {
         let (program, diagnostics, _) = Parser.parse(source)
+        return run(program, diagnostics: diagnostics, stopAtFirstError: stopAtFirstError)
+    }
+
+    /// Run a program already parsed (with the parser's diagnostics: any of them runs
+    /// nothing).
+    @discardableResult
+    public func run(_ program: Program, diagnostics: [Diagnostic], stopAtFirstError: Bool = true) -> Outcome {
         if !diagnostics.isEmpty {
             for d in diagnostics.prefix(10) { report(d) }
             if diagnostics.count > 10 { writeError("(\(diagnostics.count - 10) more errors)\n") }
@@ -108,16 +115,18 @@ public final class Interpreter {
             try define(name, nameSpan: nameSpan, value, in: p)
         case .function(let name, let nameSpan, let params, let body):
             try defineFunction(name, nameSpan: nameSpan, params: params, body: body, in: p)
+        // What a print, an expression or an assert compiles lives in an overlay of the
+        // graph that is dropped afterwards: reading leaves the session as it was.
         case .print(let exprs):
             var parts: [String] = []
-            for e in exprs { parts.append(format(try evaluate(p, e))) }
+            try session.graph.scratch { for e in exprs { parts.append(format(try evaluate(p, e))) } }
             write(parts.joined(separator: " ") + "\n")
             noteLikelyTypos(p, exprs)
         case .expression(let e):
-            write(format(try evaluate(p, e)) + "\n")
+            write(format(try session.graph.scratch { try evaluate(p, e) }) + "\n")
             noteLikelyTypos(p, [e])
         case .assert(let e):
-            try check(p, e)
+            try session.graph.scratch { try check(p, e) }
         case .command(let name, let args, let argsStart):
             guard let commands else {
                 throw Diagnostic(.error, "commands are not available here", source: p.source, span: s.span)

@@ -1,8 +1,9 @@
 import GraphLang
 
 extension Session {
-    /// How leaves get their values: inputs, variables and constants from the session,
-    /// placeholders from `feeds`, free symbols as themselves. With `symbolic`, inputs,
+    /// How leaves get their values: `feeds` first (inputs, variables and placeholders
+    /// alike, for one evaluation), then the session's values; free symbols as
+    /// themselves. With `symbolic`, inputs,
     /// variables and placeholders become symbols too (their names; `W[1,2]` for
     /// elements), to show derivatives as formulas in the leaves.
     public func leafValues(feeds: [String: Value] = [:], symbolic: Bool = false) -> (String, LeafKind) throws -> Value {
@@ -13,11 +14,11 @@ extension Session {
                 let shape = values[name]?.shape ?? feeds[name]?.shape ?? shapes[name] ?? []
                 return .sym(Session.symbols(name, shape: shape))
             }
+            if kind != .constant, let v = feeds[name] { return v }
             switch kind {
             case .symbol:
                 return .sym(Tensor(Sym.symbol(name)))
             case .placeholder:
-                if let v = feeds[name] { return v }
                 if let v = values[name] { return v }
                 throw EvalError(
                     "placeholder '\(name)' has no value",
@@ -50,12 +51,13 @@ extension Session {
 
     /// Evaluate nodes; returns every value of their cone.
     public func evaluate(
-        _ roots: [Int], feeds: [String: Value] = [:], symbolic: Bool = false, warnings: inout [Diagnostic],
-        interrupted: @escaping () -> Bool = { false }
+        _ roots: [Int], feeds: [String: Value] = [:], symbolic: Bool = false, overrides: [Int: Value] = [:],
+        warnings: inout [Diagnostic], interrupted: @escaping () -> Bool = { false }
     ) throws -> NodeMap<Value> {
         let g = graph
         var ev = Evaluator(graph: g, leafValue: leafValues(feeds: feeds, symbolic: symbolic))
         ev.interrupted = interrupted
+        ev.overrides = overrides
         let values = try ev.run(g.order(roots))
         warnings.append(contentsOf: ev.warnings)
         return values

@@ -1,0 +1,60 @@
+/// What a derivative is taken with respect to, and the derivative as new graph nodes.
+extension Graph {
+    /// The nodes a derivative of `output` is taken with respect to, for the node `x` the
+    /// user named. Any node counts, as in `tf.gradients(e, c)`: the derivative with respect
+    /// to a node treats it as the independent quantity, its own inputs held fixed (its
+    /// adjoint). A list written of nodes, `[x1, x2, x3]`, that `output` does not use as a
+    /// whole stands for its elements (nested lists too), one after the other. Constants
+    /// and numbers have no derivative and are refused.
+    public func independents(_ x: Int, of output: Int) throws -> [Int] {
+        let cone = order([output])
+        var out: [Int] = []
+        var stack = [x]
+        while let n = stack.popLast() {
+            let node = nodes[n]
+            if case .op(.stack) = node.kind, dependsOn(n, order: cone)[output] != true {
+                stack.append(contentsOf: node.inputs.reversed())
+                continue
+            }
+            switch node.kind {
+            case .leaf(let name, .constant):
+                throw EvalError(
+                    "'\(name)' is a constant: it has no derivative",
+                    notes: ["hint: define it as an input ('\(name) = …') to differentiate with respect to it"])
+            case .literal:
+                throw EvalError(
+                    "a number written in place has no derivative",
+                    notes: ["hint: differentiate with respect to a name, such as an input 'x = 2'"])
+            default:
+                out.append(n)
+            }
+        }
+        return out
+    }
+
+    /// ∂f/∂x as new nodes, shaped like `x`: the reverse sweep run with the graph-building
+    /// algebra, as `tf.gradients` does, so it can be printed, drawn and differentiated
+    /// again. `x` may be any node (see `independents`); where `f` does not depend on it,
+    /// zeros shaped like it. A non-scalar `f` is refused when evaluated (the seed).
+    public func gradientNode(of f: Int, wrt x: Int, origin: Origin?, call: Int? = nil) throws -> Int {
+        var b = GraphBuilder(graph: self, origin: origin, call: call)
+        let cone = order([f])
+        let dep = dependsOn(x, order: cone)
+        let seed = try b.apply(.seedOne, [f])
+        guard dep[f] == true else {
+            return try b.apply(.mul, [b.apply(.zerosLike, [x]), seed])
+        }
+        let (adj, _) = try Sweeps.reverse(&b, graph: self, order: cone, value: { $0 }, output: f, seed: seed, dep: dep)
+        return try adj[x] ?? b.apply(.zerosLike, [x])
+    }
+
+    /// The gradient of `f` with respect to the nodes a user named by `x`: one node when
+    /// `x` is itself the independent quantity, the list of gradients when it stands for
+    /// a list.
+    public func gradientNode(of f: Int, wrtNamed x: Int, origin: Origin?, call: Int? = nil) throws -> Int {
+        let xs = try independents(x, of: f)
+        if xs.count == 1, xs[0] == x { return try gradientNode(of: f, wrt: x, origin: origin, call: call) }
+        let parts = try xs.map { try gradientNode(of: f, wrt: $0, origin: origin, call: call) }
+        return append(Node(kind: .op(.stack), inputs: parts, origin: origin, call: call))
+    }
+}
