@@ -213,3 +213,23 @@ final class DerivativeQueryTests: XCTestCase {
         ) { XCTAssertEqual(($0 as? EvalError)?.message, "training needs numbers, but free is a free symbol") }
     }
 }
+
+/// The built-ins are one enum: every case has help whose example runs, and lowers.
+final class BuiltinTests: XCTestCase {
+    func testEveryBuiltinsExampleRuns() {
+        for b in Builtin.allCases {
+            let h = Harness()
+            let code = String(b.example.split(separator: "#").first ?? "")
+            XCTAssertTrue(code.contains(b.name + "("), "\(b.name): example \(b.example)")
+            XCTAssertFalse(b.summary.isEmpty, b.name)
+            XCTAssertTrue(b.usage.hasPrefix(b.name + "("), b.usage)
+            let outcome = h.run(code)
+            if b == .loadCSV {
+                XCTAssertTrue(h.err.contains("cannot read"), h.err)
+            } else {
+                XCTAssertEqual(outcome, .ok, "\(b.name): \(code) → \(h.err)")
+            }
+            XCTAssertFalse(h.err.contains("internal"), h.err)
+        }
+    }
+}

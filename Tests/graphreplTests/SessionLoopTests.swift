@@ -71,3 +71,17 @@ final class SessionLoopTests: XCTestCase {
         XCTAssertTrue(c.fail(":load /nonexistent-dir/x.graph").contains("cannot read '/nonexistent-dir/x.graph'"), c.err)
     }
 }
+
+/// Dispatch, :help and completion read one command table.
+final class CommandRegistryTests: XCTestCase {
+    func testOneTableForDispatchHelpAndCompletion() {
+        XCTAssertEqual(Completion.commandWords, Commands.registry.map { ":" + $0.name })
+        let overview = Captured().run(":help")
+        for c in Commands.registry {
+            XCTAssertTrue(overview.contains("  " + c.usage.split(separator: " ").prefix(1).joined()), c.name)
+            XCTAssertNotNil(Commands.byName[c.name])
+            for a in c.aliases { XCTAssertEqual(Commands.byName[a]?.name, c.name) }
+        }
+        XCTAssertEqual(Set(Commands.registry.map(\.name)).count, Commands.registry.count)
+    }
+}

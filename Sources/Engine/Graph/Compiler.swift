@@ -147,25 +147,17 @@ struct Compiler {
         case .call(let f, let args):
             try checkCall(p, e, f, args)
             stack.append(.finish(p, e, env))
-            for a in compiledArguments(f, args).reversed() { stack.append(.visit(p, a, env)) }
+            let compiled = Builtins.byName[f]?.compiledArguments(args) ?? args
+            for a in compiled.reversed() { stack.append(.visit(p, a, env)) }
         default:
             stack.append(.finish(p, e, env))
             for c in p.children(of: e).reversed() { stack.append(.visit(p, c, env)) }
         }
     }
 
-    /// Arguments of a call that become graph inputs (axes and shapes are read in place).
-    func compiledArguments(_ f: String, _ args: [ExprID]) -> [ExprID] {
-        switch f {
-        case "load_csv": return []
-        case "sum", "mean", "max", "softmax", "log_softmax", "reshape": return Array(args.prefix(1))
-        default: return args
-        }
-    }
-
     func checkCall(_ p: Program, _ e: ExprID, _ f: String, _ args: [ExprID]) throws {
         if let b = Builtins.byName[f] {
-            if Builtins.leafMakers.contains(f) {
+            if b.isLeafMaker {
                 throw fail(
                     p, e, "\(f)(…) must be the whole right-hand side of a definition",
                     notes: ["hint: \(b.example)"])
@@ -270,40 +262,43 @@ struct Compiler {
                 stack.append(.visit(bp, be, benv))
                 return
             }
-            results[k] = try builtin(f, args, p, e, env)
+            guard let b = Builtins.byName[f] else { throw fail(p, e, "unknown function '\(f)'") }
+            results[k] = try builtin(b, args, p, e, env)
         case .number, .string:
             break
         }
     }
 
-    mutating func builtin(_ f: String, _ args: [ExprID], _ p: Program, _ e: ExprID, _ env: Int) throws -> Int {
+    mutating func builtin(_ b: Builtin, _ args: [ExprID], _ p: Program, _ e: ExprID, _ env: Int) throws -> Int {
         currentOrigin = Origin(program: p, expr: e)
         func r(_ i: Int) -> Int { results[key(p, args[i], env)] ?? 0 }
         func op(_ o: Op, _ ins: [Int]) -> Int { add(.op(o), ins, p, e, env) }
         func axis() throws -> Int? { args.count > 1 ? try staticInteger(p, args[1], what: "an axis") : nil }
-        if let u = UnaryFunction(rawValue: f) { return op(.unary(u), [r(0)]) }
-        switch f {
-        case "pow": return op(.pow, [r(0), r(1)])
-        case "sum": return op(.sum(axis: try axis()), [r(0)])
-        case "mean": return op(.mean(axis: try axis()), [r(0)])
-        case "max": return op(.max(axis: try axis()), [r(0)])
-        case "softmax": return op(.softmax(axis: try axis()), [r(0)])
-        case "log_softmax": return op(.logSoftmax(axis: try axis()), [r(0)])
-        case "dot":
-            return composite(f, env) { op in op(.sum(axis: nil), [op(.mul, [r(0), r(1)])]) }
-        case "matmul": return op(.matmul, [r(0), r(1)])
-        case "transpose": return op(.transpose, [r(0)])
-        case "reshape": return op(.reshape(try staticShape(p, args[1])), [r(0)])
-        case "cross_entropy":
+        switch b {
+        case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign:
+            guard let u = b.unary else { throw fail(p, e, "internal: no rule for '\(b.name)'") }
+            return op(.unary(u), [r(0)])
+        case .pow: return op(.pow, [r(0), r(1)])
+        case .sum: return op(.sum(axis: try axis()), [r(0)])
+        case .mean: return op(.mean(axis: try axis()), [r(0)])
+        case .max: return op(.max(axis: try axis()), [r(0)])
+        case .softmax: return op(.softmax(axis: try axis()), [r(0)])
+        case .logSoftmax: return op(.logSoftmax(axis: try axis()), [r(0)])
+        case .dot:
+            return composite(b.name, env) { op in op(.sum(axis: nil), [op(.mul, [r(0), r(1)])]) }
+        case .matmul: return op(.matmul, [r(0), r(1)])
+        case .transpose: return op(.transpose, [r(0)])
+        case .reshape: return op(.reshape(try staticShape(p, args[1])), [r(0)])
+        case .crossEntropy:
             // -sum(label * log(prediction)) along the last axis: one loss per row.
-            return composite(f, env) { op in op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])]) }
-        case "mse":
-            return composite(f, env) { op in
+            return composite(b.name, env) { op in op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])]) }
+        case .mse:
+            return composite(b.name, env) { op in
                 let two = graph.append(
                     Node(kind: .literal(.scalar(2)), inputs: [], origin: Origin(program: p, expr: e), call: nil))
                 return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
             }
-        case "load_csv":
+        case .loadCSV:
             guard case .string(let path) = p[args[0]].kind else {
                 throw fail(p, args[0], "load_csv takes a file name in quotes, such as load_csv(\"data.csv\")")
             }
@@ -312,23 +307,23 @@ struct Compiler {
             } catch let err as EvalError {
                 throw fail(p, args[0], err.message, notes: err.notes)
             }
-        case "zeros": return op(.zeros, [r(0)])
-        case "ones": return op(.ones, [r(0)])
-        case "eye": return op(.eye, [r(0)])
-        case "uniform", "normal":
-            let seed = generatorSeed(p, e)
-            return op(f == "uniform" ? .uniform(seed: seed) : .normal(seed: seed), [r(0), r(1), r(2)])
-        case "grad":
+        case .zeros: return op(.zeros, [r(0)])
+        case .ones: return op(.ones, [r(0)])
+        case .eye: return op(.eye, [r(0)])
+        case .uniform: return op(.uniform(seed: generatorSeed(p, e)), [r(0), r(1), r(2)])
+        case .normal: return op(.normal(seed: generatorSeed(p, e)), [r(0), r(1), r(2)])
+        case .grad:
             return try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
-        case "jacobian":
+        case .jacobian:
             let xs = try independents(r(1), of: r(0), p, args[1])
             return add(.jacobian, [r(0)] + xs, p, e, env)
-        case "hessian":
+        case .hessian:
             let xs = try independents(r(1), of: r(0), p, args[1])
             let g = try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
             return add(.jacobian, [g] + xs, p, e, env)
-        default:
-            throw fail(p, e, "internal: no rule for '\(f)'")
+        case .variable, .placeholder, .constant:
+            // Refused by checkCall: they make leaves, in definitions only.
+            throw fail(p, e, "\(b.name)(…) must be the whole right-hand side of a definition", notes: ["hint: \(b.example)"])
         }
     }
 

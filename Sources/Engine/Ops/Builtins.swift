@@ -1,114 +1,274 @@
-/// The built-in functions of the language: arity, a one-line summary and an example,
-/// for checking calls, `:help` and completion.
-public struct Builtin: Sendable {
-    public let name: String
-    public let arity: ClosedRange<Int>
-    public let usage: String
-    public let summary: String
-    public let example: String
+/// The built-in functions of the language. Each case's arity, help and lowering into
+/// graph nodes are exhaustive `switch`es (here and in `Compiler.builtin`), so a new
+/// built-in without them does not compile.
+public enum Builtin: String, CaseIterable, Sendable {
+    case exp
+    case log
+    case sqrt
+    case abs
+    case sin
+    case cos
+    case tan
+    case tanh
+    case sigmoid
+    case relu
+    case softplus
+    case step
+    case sign
+    case pow
+    case sum
+    case mean
+    case max
+    case dot
+    case matmul
+    case transpose
+    case reshape
+    case softmax
+    case logSoftmax = "log_softmax"
+    case crossEntropy = "cross_entropy"
+    case mse
+    case zeros
+    case ones
+    case eye
+    case uniform
+    case normal
+    case grad
+    case jacobian
+    case hessian
+    case loadCSV = "load_csv"
+    case variable
+    case placeholder
+    case constant
+
+    public var name: String { rawValue }
+
+    /// How many arguments it takes.
+    public var arity: ClosedRange<Int> {
+        switch self {
+        case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign, .transpose, .zeros,
+            .ones, .eye, .loadCSV, .variable, .placeholder, .constant:
+            return 1...1
+        case .pow, .dot, .matmul, .reshape, .crossEntropy, .mse, .grad, .jacobian, .hessian: return 2...2
+        case .sum, .mean, .max, .softmax, .logSoftmax: return 1...2
+        case .uniform, .normal: return 3...3
+        }
+    }
+
+    /// The call as written in help: `sum(x[, axis])`.
+    public var usage: String {
+        switch self {
+        case .exp: return "exp(x)"
+        case .log: return "log(x)"
+        case .sqrt: return "sqrt(x)"
+        case .abs: return "abs(x)"
+        case .sin: return "sin(x)"
+        case .cos: return "cos(x)"
+        case .tan: return "tan(x)"
+        case .tanh: return "tanh(x)"
+        case .sigmoid: return "sigmoid(x)"
+        case .relu: return "relu(x)"
+        case .softplus: return "softplus(x)"
+        case .step: return "step(x)"
+        case .sign: return "sign(x)"
+        case .pow: return "pow(x, y)"
+        case .sum: return "sum(x[, axis])"
+        case .mean: return "mean(x[, axis])"
+        case .max: return "max(x[, axis])"
+        case .dot: return "dot(u, v)"
+        case .matmul: return "matmul(A, B)"
+        case .transpose: return "transpose(A)"
+        case .reshape: return "reshape(x, [shape])"
+        case .softmax: return "softmax(z[, axis])"
+        case .logSoftmax: return "log_softmax(z[, axis])"
+        case .crossEntropy: return "cross_entropy(label, prediction)"
+        case .mse: return "mse(y, target)"
+        case .zeros: return "zeros([shape])"
+        case .ones: return "ones([shape])"
+        case .eye: return "eye(n)"
+        case .uniform: return "uniform([shape], low, high)"
+        case .normal: return "normal([shape], mean, sd)"
+        case .grad: return "grad(f, x)"
+        case .jacobian: return "jacobian(y, x)"
+        case .hessian: return "hessian(f, x)"
+        case .loadCSV: return "load_csv(\"file.csv\")"
+        case .variable: return "variable(init)"
+        case .placeholder: return "placeholder([shape])"
+        case .constant: return "constant(value)"
+        }
+    }
+
+    /// One line for `:help`.
+    public var summary: String {
+        switch self {
+        case .exp:
+            return "e to the x, elementwise; exp' = exp"
+        case .log:
+            return "natural log; log' = 1/x; log of a non-positive number is NaN with a warning"
+        case .sqrt:
+            return "square root (as x^0.5)"
+        case .abs:
+            return "absolute value; abs' = sign(x), so abs'(0) = 0"
+        case .sin:
+            return "sine; sin' = cos"
+        case .cos:
+            return "cosine; cos' = -sin"
+        case .tan:
+            return "tangent; tan' = 1 + tan²"
+        case .tanh:
+            return "hyperbolic tangent; tanh' = 1 - tanh²"
+        case .sigmoid:
+            return "σ(x) = 1/(1 + e^-x); σ' = σ(1 - σ)"
+        case .relu:
+            return "max(0, x); relu' = step(x), so relu'(0) = 0"
+        case .softplus:
+            return "log(1 + e^x); softplus' = σ"
+        case .step:
+            return "1 where x > 0, else 0 (the derivative of relu)"
+        case .sign:
+            return "-1, 0 or 1 (the derivative of abs)"
+        case .pow:
+            return "x^y"
+        case .sum:
+            return "sum of every element, or along an axis (1-based)"
+        case .mean:
+            return "mean of every element, or along an axis"
+        case .max:
+            return "largest element; its gradient goes to the first maximal element"
+        case .dot:
+            return "sum(u*v)"
+        case .matmul:
+            return "matrix product, as A @ B"
+        case .transpose:
+            return "transpose, as A'"
+        case .reshape:
+            return "same elements, new shape (row-major; one size may be -1)"
+        case .softmax:
+            return "e^z / Σ e^z along the last axis (each row of a batch)"
+        case .logSoftmax:
+            return "log(softmax(z)), computed stably"
+        case .crossEntropy:
+            return "-sum(label * log(prediction)), per row for a batch"
+        case .mse:
+            return "mean((y - target)^2)"
+        case .zeros:
+            return "a tensor of zeros"
+        case .ones:
+            return "a tensor of ones"
+        case .eye:
+            return "the n×n identity matrix"
+        case .uniform:
+            return "uniform random numbers (reproducible with :set seed N)"
+        case .normal:
+            return "normal random numbers (reproducible with :set seed N)"
+        case .grad:
+            return "∂f/∂x for a scalar f, shaped like x; a new graph, so it can be differentiated again"
+        case .jacobian:
+            return "one row per element of y, one column per element of x (row-major)"
+        case .hessian:
+            return "jacobian(grad(f, x), x)"
+        case .loadCSV:
+            return "a matrix from a CSV file of numbers (a header row is skipped)"
+        case .variable:
+            return "a trainable parameter (counted by :params, updated by :train)"
+        case .placeholder:
+            return "a value fed when run (:run OUT with x = …)"
+        case .constant:
+            return "a fixed value, not differentiable"
+        }
+    }
+
+    /// An example for `:help`.
+    public var example: String {
+        switch self {
+        case .exp: return "exp(0)  # 1"
+        case .log: return "log(1)  # 0"
+        case .sqrt: return "sqrt(9)  # 3"
+        case .abs: return "abs(-2)  # 2"
+        case .sin: return "sin(0)  # 0"
+        case .cos: return "cos(0)  # 1"
+        case .tan: return "tan(0)  # 0"
+        case .tanh: return "tanh(0)  # 0"
+        case .sigmoid: return "sigmoid(0)  # 0.5"
+        case .relu: return "relu([-1, 2])  # [0, 2]"
+        case .softplus: return "softplus(0)  # 0.693…"
+        case .step: return "step([-1, 0, 2])  # [0, 0, 1]"
+        case .sign: return "sign(-3)  # -1"
+        case .pow: return "pow(2, 3)  # 8"
+        case .sum: return "sum([[1, 2], [3, 4]], 1)  # [4, 6]"
+        case .mean: return "mean([1, 2, 3])  # 2"
+        case .max: return "max([1, 3, 3])  # 3"
+        case .dot: return "dot([1, 2], [3, 4])  # 11"
+        case .matmul: return "matmul([[1, 2]], [3, 4])  # [11]"
+        case .transpose: return "transpose([[1, 2]])  # [[1], [2]]"
+        case .reshape: return "reshape([1, 2, 3, 4], [2, 2])"
+        case .softmax: return "softmax([0, 0])  # [0.5, 0.5]"
+        case .logSoftmax: return "log_softmax([0, 0])"
+        case .crossEntropy: return "cross_entropy([0, 1], [0.2, 0.8])"
+        case .mse: return "mse([1, 2], [1, 4])  # 2"
+        case .zeros: return "zeros([2, 3])"
+        case .ones: return "ones([3])"
+        case .eye: return "eye(2)  # [[1, 0], [0, 1]]"
+        case .uniform: return "W = variable(uniform([3, 4], -1, 1))"
+        case .normal: return "W = variable(normal([3, 4], 0, 0.1))"
+        case .grad: return "grad((a+b)*(b+1), b)"
+        case .jacobian: return "jacobian([x1 + x2*x3, 2*x3], [x1, x2, x3])"
+        case .hessian: return "hessian(x1^2 * x2, [x1, x2])  # [[2*x2, 2*x1], [2*x1, 0]]"
+        case .loadCSV: return "X = load_csv(\"data.csv\")"
+        case .variable: return "b = variable(zeros([4]))"
+        case .placeholder: return "x = placeholder([1, 3])"
+        case .constant: return "k = constant(2)"
+        }
+    }
+
+    /// The elementwise function it is, if it is one.
+    public var unary: UnaryFunction? {
+        switch self {
+        case .exp: return .exp
+        case .log: return .log
+        case .sqrt: return .sqrt
+        case .abs: return .abs
+        case .sin: return .sin
+        case .cos: return .cos
+        case .tan: return .tan
+        case .tanh: return .tanh
+        case .sigmoid: return .sigmoid
+        case .relu: return .relu
+        case .softplus: return .softplus
+        case .step: return .step
+        case .sign: return .sign
+        case .pow, .sum, .mean, .max, .dot, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .crossEntropy, .mse,
+            .zeros, .ones, .eye, .uniform, .normal, .grad, .jacobian, .hessian, .loadCSV, .variable, .placeholder,
+            .constant:
+            return nil
+        }
+    }
+
+    /// Whether it makes a leaf and must be the whole right-hand side of a definition.
+    public var isLeafMaker: Bool {
+        switch self {
+        case .variable, .placeholder, .constant: return true
+        case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign, .pow, .sum, .mean,
+            .max, .dot, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .crossEntropy, .mse, .zeros, .ones, .eye,
+            .uniform, .normal, .grad, .jacobian, .hessian, .loadCSV:
+            return false
+        }
+    }
+
+    /// Which arguments become graph inputs: axes, shapes and file names are read in place.
+    public func compiledArguments<C: Collection>(_ args: C) -> [C.Element] {
+        switch self {
+        case .loadCSV: return []
+        case .sum, .mean, .max, .softmax, .logSoftmax, .reshape: return Array(args.prefix(1))
+        case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign, .pow, .dot,
+            .matmul, .transpose, .crossEntropy, .mse, .zeros, .ones, .eye, .uniform, .normal, .grad, .jacobian, .hessian,
+            .variable, .placeholder, .constant:
+            return Array(args)
+        }
+    }
 }
 
 public enum Builtins {
-    public static let all: [Builtin] = [
-        Builtin(
-            name: "exp", arity: 1...1, usage: "exp(x)", summary: "e to the x, elementwise; exp' = exp", example: "exp(0)  # 1"),
-        Builtin(
-            name: "log", arity: 1...1, usage: "log(x)",
-            summary: "natural log; log' = 1/x; log of a non-positive number is NaN with a warning", example: "log(1)  # 0"),
-        Builtin(name: "sqrt", arity: 1...1, usage: "sqrt(x)", summary: "square root (as x^0.5)", example: "sqrt(9)  # 3"),
-        Builtin(
-            name: "abs", arity: 1...1, usage: "abs(x)", summary: "absolute value; abs' = sign(x), so abs'(0) = 0",
-            example: "abs(-2)  # 2"),
-        Builtin(name: "sin", arity: 1...1, usage: "sin(x)", summary: "sine; sin' = cos", example: "sin(0)  # 0"),
-        Builtin(name: "cos", arity: 1...1, usage: "cos(x)", summary: "cosine; cos' = -sin", example: "cos(0)  # 1"),
-        Builtin(name: "tan", arity: 1...1, usage: "tan(x)", summary: "tangent; tan' = 1 + tan²", example: "tan(0)  # 0"),
-        Builtin(
-            name: "tanh", arity: 1...1, usage: "tanh(x)", summary: "hyperbolic tangent; tanh' = 1 - tanh²",
-            example: "tanh(0)  # 0"),
-        Builtin(
-            name: "sigmoid", arity: 1...1, usage: "sigmoid(x)", summary: "σ(x) = 1/(1 + e^-x); σ' = σ(1 - σ)",
-            example: "sigmoid(0)  # 0.5"),
-        Builtin(
-            name: "relu", arity: 1...1, usage: "relu(x)", summary: "max(0, x); relu' = step(x), so relu'(0) = 0",
-            example: "relu([-1, 2])  # [0, 2]"),
-        Builtin(
-            name: "softplus", arity: 1...1, usage: "softplus(x)", summary: "log(1 + e^x); softplus' = σ",
-            example: "softplus(0)  # 0.693…"),
-        Builtin(
-            name: "step", arity: 1...1, usage: "step(x)", summary: "1 where x > 0, else 0 (the derivative of relu)",
-            example: "step([-1, 0, 2])  # [0, 0, 1]"),
-        Builtin(
-            name: "sign", arity: 1...1, usage: "sign(x)", summary: "-1, 0 or 1 (the derivative of abs)", example: "sign(-3)  # -1"
-        ),
-        Builtin(name: "pow", arity: 2...2, usage: "pow(x, y)", summary: "x^y", example: "pow(2, 3)  # 8"),
-        Builtin(
-            name: "sum", arity: 1...2, usage: "sum(x[, axis])", summary: "sum of every element, or along an axis (1-based)",
-            example: "sum([[1, 2], [3, 4]], 1)  # [4, 6]"),
-        Builtin(
-            name: "mean", arity: 1...2, usage: "mean(x[, axis])", summary: "mean of every element, or along an axis",
-            example: "mean([1, 2, 3])  # 2"),
-        Builtin(
-            name: "max", arity: 1...2, usage: "max(x[, axis])",
-            summary: "largest element; its gradient goes to the first maximal element", example: "max([1, 3, 3])  # 3"),
-        Builtin(name: "dot", arity: 2...2, usage: "dot(u, v)", summary: "sum(u*v)", example: "dot([1, 2], [3, 4])  # 11"),
-        Builtin(
-            name: "matmul", arity: 2...2, usage: "matmul(A, B)", summary: "matrix product, as A @ B",
-            example: "matmul([[1, 2]], [3, 4])  # [11]"),
-        Builtin(
-            name: "transpose", arity: 1...1, usage: "transpose(A)", summary: "transpose, as A'",
-            example: "transpose([[1, 2]])  # [[1], [2]]"),
-        Builtin(
-            name: "reshape", arity: 2...2, usage: "reshape(x, [shape])",
-            summary: "same elements, new shape (row-major; one size may be -1)", example: "reshape([1, 2, 3, 4], [2, 2])"),
-        Builtin(
-            name: "softmax", arity: 1...2, usage: "softmax(z[, axis])",
-            summary: "e^z / Σ e^z along the last axis (each row of a batch)", example: "softmax([0, 0])  # [0.5, 0.5]"),
-        Builtin(
-            name: "log_softmax", arity: 1...2, usage: "log_softmax(z[, axis])", summary: "log(softmax(z)), computed stably",
-            example: "log_softmax([0, 0])"),
-        Builtin(
-            name: "cross_entropy", arity: 2...2, usage: "cross_entropy(label, prediction)",
-            summary: "-sum(label * log(prediction)), per row for a batch", example: "cross_entropy([0, 1], [0.2, 0.8])"),
-        Builtin(
-            name: "mse", arity: 2...2, usage: "mse(y, target)", summary: "mean((y - target)^2)",
-            example: "mse([1, 2], [1, 4])  # 2"),
-        Builtin(name: "zeros", arity: 1...1, usage: "zeros([shape])", summary: "a tensor of zeros", example: "zeros([2, 3])"),
-        Builtin(name: "ones", arity: 1...1, usage: "ones([shape])", summary: "a tensor of ones", example: "ones([3])"),
-        Builtin(
-            name: "eye", arity: 1...1, usage: "eye(n)", summary: "the n×n identity matrix", example: "eye(2)  # [[1, 0], [0, 1]]"),
-        Builtin(
-            name: "uniform", arity: 3...3, usage: "uniform([shape], low, high)",
-            summary: "uniform random numbers (reproducible with :set seed N)", example: "W = variable(uniform([3, 4], -1, 1))"),
-        Builtin(
-            name: "normal", arity: 3...3, usage: "normal([shape], mean, sd)",
-            summary: "normal random numbers (reproducible with :set seed N)", example: "W = variable(normal([3, 4], 0, 0.1))"),
-        Builtin(
-            name: "grad", arity: 2...2, usage: "grad(f, x)",
-            summary: "∂f/∂x for a scalar f, shaped like x; a new graph, so it can be differentiated again",
-            example: "grad((a+b)*(b+1), b)"),
-        Builtin(
-            name: "jacobian", arity: 2...2, usage: "jacobian(y, x)",
-            summary: "one row per element of y, one column per element of x (row-major)",
-            example: "jacobian([x1 + x2*x3, 2*x3], x)"),
-        Builtin(
-            name: "hessian", arity: 2...2, usage: "hessian(f, x)", summary: "jacobian(grad(f, x), x)",
-            example: "hessian(x[1]^2 * x[2], x)"),
-        Builtin(
-            name: "load_csv", arity: 1...1, usage: "load_csv(\"file.csv\")",
-            summary: "a matrix from a CSV file of numbers (a header row is skipped)", example: "X = load_csv(\"data.csv\")"),
-        Builtin(
-            name: "variable", arity: 1...1, usage: "variable(init)",
-            summary: "a trainable parameter (counted by :params, updated by :train)", example: "b = variable(zeros([4]))"),
-        Builtin(
-            name: "placeholder", arity: 1...1, usage: "placeholder([shape])",
-            summary: "a value fed when run (:run OUT with x = …)", example: "x = placeholder([1, 3])"),
-        Builtin(
-            name: "constant", arity: 1...1, usage: "constant(value)", summary: "a fixed value, not differentiable",
-            example: "k = constant(2)"),
-    ]
+    public static let all: [Builtin] = Builtin.allCases
 
     public static let byName: [String: Builtin] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
-
-    /// Functions that only make sense as the whole right-hand side of a definition.
-    public static let leafMakers: Set<String> = ["variable", "placeholder", "constant"]
 }

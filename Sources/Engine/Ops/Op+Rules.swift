@@ -14,12 +14,15 @@ extension Op {
             .onesLike, .seedOne:
             return false
         case .unary(let f): return f != .step && f != .sign
-        default: return true
+        case .add, .sub, .mul, .div, .pow, .neg, .xlogy, .xdivy, .matmul, .transpose, .sum, .mean, .max, .softmax,
+            .logSoftmax, .reshape, .index, .stack, .unbroadcast, .broadcastLike, .expandAxis, .sumKeep, .reshapeLike,
+            .promote, .matmulOutAsMatrix, .scatter:
+            return true
         }
     }
 
-    /// Whether input `i` carries a derivative (without building an array: sweeps ask
-    /// this for every edge).
+    /// Whether input `i` carries a derivative (positions, shapes-only and index inputs
+    /// do not). Sweeps ask this for every edge, so it builds no array.
     @inline(__always)
     public func isDifferentiableInput(_ i: Int) -> Bool {
         guard isDifferentiable else { return false }
@@ -29,17 +32,8 @@ extension Op {
         }
     }
 
-    /// Which inputs carry derivatives (positions, shapes-only and index inputs do not).
-    public func differentiableInputs(_ n: Int) -> [Bool] {
-        guard isDifferentiable else { return [Bool](repeating: false, count: n) }
-        switch self {
-        case .index: return [true] + [Bool](repeating: false, count: Swift.max(0, n - 1))
-        case .scatter: return [true] + [Bool](repeating: false, count: Swift.max(0, n - 1))
-        case .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike: return [true, false]
-        case .matmulOutAsMatrix: return [true, false, false]
-        default: return [Bool](repeating: true, count: n)
-        }
-    }
+    /// Which of `n` inputs carry derivatives.
+    public func differentiableInputs(_ n: Int) -> [Bool] { (0..<n).map(isDifferentiableInput) }
 
     /// f'(x) for an elementwise function, from its input x and output y = f(x).
     /// - exp' = y; log' = 1/x; sqrt' = 0.5/y; sin' = cos x; cos' = −sin x; tan' = 1 + y²;
@@ -78,11 +72,12 @@ extension Op {
             if want(0) { out[0] = try a.apply(.unbroadcast, [g, x[0]]) }
             if want(1) { out[1] = try a.apply(.unbroadcast, [a.neg(g), x[1]]) }
         case .mul:
-            // Bilinear: ∂(uv)/∂u = v, ∂(uv)/∂v = u.
-            if want(0) { out[0] = try a.apply(.unbroadcast, [a.mul(g, x[1]), x[0]]) }
-            if want(1) { out[1] = try a.apply(.unbroadcast, [a.mul(g, x[0]), x[1]]) }
-        case .div:
-            // ∂(u/v)/∂u = 1/v; ∂(u/v)/∂v = −u/v² = −y/v.
+            // Bilinear: ∂(uv)/∂u = v, ∂(uv)/∂v = u, summed back over broadcasting.
+            out = try Op.bilinearVJP(&a, x, wants) { a, slot, other in
+                try a.apply(.unbroadcast, [a.mul(g, other), x[slot]])
+            }
+        case .div, .xdivy:
+            // ∂(u/v)/∂u = 1/v; ∂(u/v)/∂v = −u/v² = −y/v (xdivy: the same, with 0/0 = 0).
             if want(0) { out[0] = try a.apply(.unbroadcast, [a.div(g, x[1]), x[0]]) }
             if want(1) { out[1] = try a.apply(.unbroadcast, [a.neg(a.div(a.mul(g, y), x[1])), x[1]]) }
         case .pow:
@@ -99,10 +94,6 @@ extension Op {
             // ∂(x log y)/∂x = log y; ∂(x log y)/∂y = x/y (0 where x = 0).
             if want(0) { out[0] = try a.apply(.unbroadcast, [a.mul(g, a.apply(.unary(.log), [x[1]])), x[0]]) }
             if want(1) { out[1] = try a.apply(.unbroadcast, [a.mul(g, a.apply(.xdivy, [x[0], x[1]])), x[1]]) }
-        case .xdivy:
-            // ∂(x/y)/∂x = 1/y; ∂(x/y)/∂y = −(x/y)/y.
-            if want(0) { out[0] = try a.apply(.unbroadcast, [a.div(g, x[1]), x[0]]) }
-            if want(1) { out[1] = try a.apply(.unbroadcast, [a.neg(a.div(a.mul(g, y), x[1])), x[1]]) }
         case .neg:
             out[0] = try a.neg(g)
         case .unary(let f):
@@ -111,13 +102,10 @@ extension Op {
             // Y = A @ B: Ā = Ȳ @ Bᵀ, B̄ = Aᵀ @ Ȳ, computed on matrices (a vector becomes a
             // row on the left, a column on the right, as in the forward product).
             let g2 = try a.apply(.matmulOutAsMatrix, [g, x[0], x[1]])
-            if want(0) {
-                let b2 = try a.apply(.promote(row: false), [x[1]])
-                out[0] = try a.apply(.reshapeLike, [a.apply(.matmul, [g2, a.apply(.transpose, [b2])]), x[0]])
-            }
-            if want(1) {
-                let a2 = try a.apply(.promote(row: true), [x[0]])
-                out[1] = try a.apply(.reshapeLike, [a.apply(.matmul, [a.apply(.transpose, [a2]), g2]), x[1]])
+            out = try Op.bilinearVJP(&a, x, wants) { a, slot, other in
+                let o = try a.apply(.transpose, [a.apply(.promote(row: slot == 1), [other])])
+                let back = try slot == 0 ? a.apply(.matmul, [g2, o]) : a.apply(.matmul, [o, g2])
+                return try a.apply(.reshapeLike, [back, x[slot]])
             }
         case .transpose:
             out[0] = try a.apply(.transpose, [g])
@@ -173,8 +161,8 @@ extension Op {
             if let t1 = t[1] { return try t[0].map { try a.sub($0, t1) } ?? a.neg(t1) }
             return t[0]
         case .mul:
-            return try a.add(t[0].map { try a.mul($0, x[1]) }, t[1].map { try a.mul(x[0], $0) })
-        case .div:
+            return try Op.bilinearJVP(&a, x, t) { a, u, v in try a.mul(u, v) }
+        case .div, .xdivy:
             let d0 = try t[0].map { try a.div($0, x[1]) }
             let d1 = try t[1].map { try a.neg(a.div(a.mul($0, y), x[1])) }
             return try a.add(d0, d1)
@@ -186,20 +174,14 @@ extension Op {
             let d0 = try t[0].map { try a.mul($0, a.apply(.unary(.log), [x[1]])) }
             let d1 = try t[1].map { try a.mul($0, a.apply(.xdivy, [x[0], x[1]])) }
             return try a.add(d0, d1)
-        case .xdivy:
-            let d0 = try t[0].map { try a.div($0, x[1]) }
-            let d1 = try t[1].map { try a.neg(a.div(a.mul($0, y), x[1])) }
-            return try a.add(d0, d1)
-        case .neg: return try t[0].map { try a.neg($0) }
         case .unary(let f):
             guard let t0 = t[0], let d = try Op.unaryDerivative(f, &a, x: x[0], y: y) else { return nil }
             return try a.mul(t0, d)
         case .matmul:
-            let d0 = try full(0).map { try a.apply(.matmul, [$0, x[1]]) }
-            let d1 = try full(1).map { try a.apply(.matmul, [x[0], $0]) }
-            return try a.add(d0, d1)
-        case .sum, .mean, .reshape, .transpose, .sumKeep, .promote:
-            return try full(0).map { try a.apply(self, [$0]) }
+            return try Op.bilinearJVP(&a, x, [full(0), full(1)]) { a, u, v in try a.apply(.matmul, [u, v]) }
+        case .neg, .sum, .mean, .reshape, .transpose, .sumKeep, .promote, .index, .scatter, .unbroadcast, .broadcastLike,
+            .expandAxis, .reshapeLike, .matmulOutAsMatrix:
+            return try linearJVP(&a, x, t)
         case .max(let axis):
             guard let t0 = try full(0) else { return nil }
             return try a.apply(.sum(axis: axis), [a.mul(a.apply(.argmaxMask(axis: axis), [x[0]]), t0)])
@@ -209,10 +191,6 @@ extension Op {
         case .logSoftmax(let axis):
             guard let t0 = try full(0) else { return nil }
             return try a.sub(t0, a.apply(.sumKeep(axis: axis), [a.mul(a.apply(.unary(.exp), [y]), t0)]))
-        case .index:
-            return try full(0).map { try a.apply(.index, [$0] + x.dropFirst()) }
-        case .scatter:
-            return try full(0).map { try a.apply(.scatter, [$0] + x.dropFirst()) }
         case .stack:
             guard t.contains(where: { $0 != nil }) else { return nil }
             var parts: [A.T] = []
@@ -220,11 +198,43 @@ extension Op {
                 parts.append(try full(i) ?? a.apply(.zerosLike, [x[i]]))
             }
             return try a.apply(.stack, parts)
-        case .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike, .matmulOutAsMatrix:
-            return try full(0).map { try a.apply(self, [$0] + x.dropFirst()) }
         case .compare, .approx, .zeros, .ones, .eye, .uniform, .normal, .argmaxMask, .countOf, .zerosLike,
             .onesLike, .seedOne:
             return nil
         }
+    }
+}
+
+// MARK: - Rule builders
+
+extension Op {
+    /// Forward rule of a bilinear op P(u, v) (mul, matmul): Ṗ = P(u̇, v) + P(u, v̇).
+    static func bilinearJVP<A: Algebra>(
+        _ a: inout A, _ x: [A.T], _ t: [A.T?], _ product: (inout A, A.T, A.T) throws -> A.T
+    ) throws -> A.T? {
+        let d0 = try t[0].map { try product(&a, $0, x[1]) }
+        let d1 = try t[1].map { try product(&a, x[0], $0) }
+        return try a.add(d0, d1)
+    }
+
+    /// Reverse rule of a bilinear op: ȳ goes back to each wanted argument through the
+    /// transposed map of the product with the other argument held (`back(slot, other)`).
+    static func bilinearVJP<A: Algebra>(
+        _ a: inout A, _ x: [A.T], _ wants: [Bool], _ back: (inout A, Int, A.T) throws -> A.T
+    ) throws -> [A.T?] {
+        var out = [A.T?](repeating: nil, count: x.count)
+        for slot in 0..<2 where slot < wants.count && wants[slot] { out[slot] = try back(&a, slot, x[1 - slot]) }
+        return out
+    }
+
+    /// Forward rule of an op linear in its first input (neg, transpose, sum, mean,
+    /// reshape, indexing, the shape helpers): L̇ = L(u̇), the tangent first widened to the
+    /// input's shape unless the op is elementwise. Its other inputs (positions, shapes)
+    /// carry no derivative.
+    func linearJVP<A: Algebra>(_ a: inout A, _ x: [A.T], _ t: [A.T?]) throws -> A.T? {
+        guard let t0 = t[0] else { return nil }
+        if case .neg = self { return try a.neg(t0) }
+        let full = try a.apply(.broadcastLike, [t0, x[0]])
+        return try a.apply(self, [full] + x.dropFirst())
     }
 }

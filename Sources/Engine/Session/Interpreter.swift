@@ -237,14 +237,14 @@ public final class Interpreter {
                 .error, "'\(name)' is a function; remove it first with ':del \(name)'", source: p.source, span: nameSpan)
         }
         let origin = Origin(program: p, expr: value)
-        if case .call(let f, let args) = p[value].kind, Builtins.leafMakers.contains(f) {
+        if case .call(let f, let args) = p[value].kind, let maker = Builtins.byName[f], maker.isLeafMaker {
             guard args.count == 1 else {
                 throw Diagnostic(
                     .error, "'\(f)' takes 1 argument, got \(args.count)", source: p.source, span: p[value].span,
-                    notes: ["usage: \(Builtins.byName[f]?.usage ?? f)"])
+                    notes: ["usage: \(maker.usage)"])
             }
-            switch f {
-            case "placeholder":
+            switch maker {
+            case .placeholder:
                 let shape = try Compiler(session: session, graph: Graph()).staticShape(p, args[0])
                 if let bad = shape.first(where: { $0 < -1 }) {
                     throw Diagnostic(
@@ -252,18 +252,18 @@ public final class Interpreter {
                 }
                 session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
             default:
-                let v = try evaluate(p, args[0])
-                if v.isSymbolic, f == "variable" {
+                let v = try session.graph.scratch { try evaluate(p, args[0]) }
+                if v.isSymbolic, maker == .variable {
                     throw Diagnostic(
                         .error, "a variable needs numbers to start from, got \(format(v))",
                         source: p.source, span: p[args[0]].span)
                 }
-                session.defineLeaf(name, kind: f == "variable" ? .variable : .constant, value: v, origin: origin)
+                session.defineLeaf(name, kind: maker == .variable ? .variable : .constant, value: v, origin: origin)
             }
             return
         }
         if Interpreter.isLiteral(p, value) {
-            let v = try evaluate(p, value)
+            let v = try session.graph.scratch { try evaluate(p, value) }
             if session.leafKind(name) == .placeholder {
                 // Assigning to a placeholder feeds it; it stays a placeholder.
                 if let want = session.placeholderShapes[name], !Session.fits(v.shape, placeholderShape: want) {
