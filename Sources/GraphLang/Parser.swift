@@ -21,8 +21,13 @@ public struct Parser {
         self.endedInsideBracket = lexer.depth > 0
     }
 
+    /// How many units `parse` has read in this process: lets tests show that the session
+    /// parses each entry once.
+    nonisolated(unsafe) public static var unitsParsed = 0
+
     /// Parse a whole unit of statements.
     public static func parse(_ source: SourceFile) -> (Program, [Diagnostic], incomplete: Bool) {
+        unitsParsed += 1
         var p = Parser(source: source)
         let stmts = p.parseStatements()
         return (Program(source: source, nodes: p.nodes, statements: stmts), p.diagnostics, p.endedInsideBracket)

@@ -1,4 +1,5 @@
 import Engine
+import GraphLang
 import XCTest
 
 @testable import graphrepl
@@ -11,6 +12,17 @@ final class SessionLoopTests: XCTestCase {
         XCTAssertEqual(c.driver.repl(reader: reader, banner: false), 0)
         XCTAssertEqual(reader.prompts, [">>> ", "... ", ">>> ", ">>> "])
         XCTAssertEqual(c.out, "[[1, 2], [3, 4]]\n")
+    }
+
+    func testEachEntryIsParsedOnce() {
+        // Each line read is parsed once with the lines before it; the parse that finds the
+        // brackets closed is the one that runs.
+        let c = Captured()
+        let reader = ScriptedLineReader(["a = 1", "b = [a,", "2]", "print b"])
+        let before = Parser.unitsParsed
+        XCTAssertEqual(c.driver.repl(reader: reader, banner: false), 0)
+        XCTAssertEqual(Parser.unitsParsed - before, 4)
+        XCTAssertEqual(c.out, "[1, 2]\n")
     }
 
     func testNoInputEndsTheSession() {
