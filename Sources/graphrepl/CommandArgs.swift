@@ -5,7 +5,7 @@ import GraphLang
 /// `key=value` options, each with its span, so every error points at the argument. A
 /// command takes what it understands and calls `finish`: whatever is left is an error,
 /// never silently dropped.
-struct CommandArgs {
+final class CommandArgs {
     let call: Interpreter.CommandCall
     let usage: String
     /// The tokens of the arguments, without the end.
@@ -36,21 +36,21 @@ struct CommandArgs {
     func text(_ t: Token) -> String { source.text(t.span) }
 
     /// The next token if it is the identifier `word`, consumed.
-    mutating func take(_ word: String) -> Bool {
+    func take(_ word: String) -> Bool {
         guard let t = current, case .identifier(let w) = t.kind, w == word else { return false }
         position += 1
         return true
     }
 
     /// The next token if it is `kind`, consumed.
-    mutating func take(_ kind: Token.Kind) -> Token? {
+    func take(_ kind: Token.Kind) -> Token? {
         guard let t = current, t.kind == kind else { return nil }
         position += 1
         return t
     }
 
     /// A name (`what` says which, for the error when it is missing).
-    mutating func name(_ what: String) throws -> (String, Span) {
+    func name(_ what: String) throws -> (String, Span) {
         try checkLexed()
         guard let t = current else {
             throw error("':\(call.name)' needs \(what)", notes: ["usage: \(usage)"])
@@ -63,7 +63,7 @@ struct CommandArgs {
     }
 
     /// `wrt NAME, NAME, …` if it comes next (required: it must).
-    mutating func wrtList(required: Bool) throws -> [(String, Span)] {
+    func wrtList(required: Bool) throws -> [(String, Span)] {
         try checkLexed()
         guard take("wrt") else {
             if required {
@@ -95,7 +95,7 @@ struct CommandArgs {
     }
 
     /// `key=value` if it comes next: the key, the value's text and the whole span.
-    mutating func option() throws -> (key: String, value: String, span: Span)? {
+    func option() throws -> (key: String, value: String, span: Span)? {
         try checkLexed()
         guard isOption, case .identifier(let key) = tokens[position].kind else { return nil }
         let start = tokens[position].span.start
@@ -114,7 +114,7 @@ struct CommandArgs {
     }
 
     /// The rest of the arguments as written (a file name), or nil when there is none.
-    mutating func rest() -> (String, Span)? {
+    func rest() -> (String, Span)? {
         guard let t = current else { return nil }
         let end = call.argsStart + call.args.utf8.count
         position = tokens.count

@@ -35,65 +35,41 @@ enum Commands {
             name: "partials", usage: ":partials OUT",
             summary: "every edge child → parent with its local partial, symbolic and at the current values",
             example: ":partials e", group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.partials()
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).partials() },
         Command(
             name: "paths", usage: ":paths OUT wrt IN, …",
             summary: "every path from IN to OUT, the product along each, and their sum = ∂OUT/∂IN",
             example: ":paths e wrt b", group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.paths()
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).paths() },
         Command(
             name: "forward", usage: ":forward OUT wrt IN, …",
             summary: "forward mode: the tangent ∂node/∂IN at every node, in evaluation order",
             example: ":forward e wrt b", group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.forward()
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).forward() },
         Command(
             name: "reverse", usage: ":reverse OUT",
             summary: "reverse mode: the adjoint ∂OUT/∂node at every node, in reverse order", example: ":reverse e",
             group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.reverse()
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).reverse() },
         Command(
             name: "grad", usage: ":grad OUT [wrt IN, …]",
             summary: "∂OUT/∂IN for every input (or those named: any node), symbolic and numeric", example: ":grad e",
             group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.grad()
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).grad() },
         Command(
             name: "jacobian", usage: ":jacobian OUT wrt IN, …",
             summary: "the Jacobian with labelled rows and columns, and what each mode would cost",
             example: ":jacobian y wrt x1, x2, x3", group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.jacobian(hessian: false)
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).jacobian(hessian: false) },
         Command(
             name: "hessian", usage: ":hessian OUT wrt IN, …", summary: "the matrix of second derivatives",
             example: ":hessian f wrt x", group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.jacobian(hessian: true)
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).jacobian(hessian: true) },
         Command(
             name: "check", usage: ":check OUT [wrt IN, …]",
             summary: "each gradient against central finite differences, with the difference and a verdict",
             example: ":check e", group: .derivatives
-        ) { call, interp, c in
-            var d = DerivativeCommands(call, interp, usage: c.usage)
-            try d.check()
-        },
+        ) { call, interp, c in try DerivativeCommands(call, interp, usage: c.usage).check() },
         Command(
             name: "graph", usage: ":graph OUT [grad] [partials] [open f] [depth=N] [ascii]",
             summary:
@@ -197,7 +173,7 @@ enum Commands {
     }
 
     static func del(_ call: Interpreter.CommandCall, _ interp: Interpreter, _ c: Command) throws {
-        var args = CommandArgs(call, usage: c.usage)
+        let args = CommandArgs(call, usage: c.usage)
         var names = [try args.name("a name")]
         while !args.atEnd {
             _ = args.take(.comma)

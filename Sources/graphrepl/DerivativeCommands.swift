@@ -9,7 +9,7 @@ import GraphLang
 struct DerivativeCommands {
     let interp: Interpreter
     let call: Interpreter.CommandCall
-    var args: CommandArgs
+    let args: CommandArgs
     var session: Session { interp.session }
 
     init(_ call: Interpreter.CommandCall, _ interp: Interpreter, usage: String) {
@@ -21,7 +21,7 @@ struct DerivativeCommands {
     // MARK: - Helpers
 
     /// The output named first, and the query about it.
-    mutating func query() throws -> DerivativeQuery {
+    func query() throws -> DerivativeQuery {
         let out = try args.name("the name of an output")
         let root = try args.definedNode(out, in: session)
         let q = try session.query(root, interrupted: interp.interrupted)
@@ -76,7 +76,7 @@ struct DerivativeCommands {
 
     // MARK: - :partials
 
-    mutating func partials() throws {
+    func partials() throws {
         let q = try query()
         try args.finish()
         let (edges, count) = try located { try q.edges(limit: 200) }
@@ -109,11 +109,14 @@ struct DerivativeCommands {
     static let pathsShownWhenTooMany = 10
     static let edgesShownPerPath = 12
 
-    mutating func paths() throws {
+    func paths() throws { try sections(pathsSection) }
+
+    /// One section for each node named after `wrt`, a blank line between them.
+    func sections(_ section: (DerivativeQuery, Int) throws -> String) throws {
         let q = try query()
         let xs = try independents(try args.wrtList(required: true), q)
         try args.finish()
-        interp.write(try xs.map { try pathsSection(q, $0) }.joined(separator: "\n"))
+        interp.write(try xs.map { try section(q, $0) }.joined(separator: "\n"))
     }
 
     func pathsSection(_ q: DerivativeQuery, _ x: Int) throws -> String {
@@ -192,12 +195,7 @@ struct DerivativeCommands {
 
     // MARK: - :forward and :reverse
 
-    mutating func forward() throws {
-        let q = try query()
-        let xs = try independents(try args.wrtList(required: true), q)
-        try args.finish()
-        interp.write(try xs.map { try forwardSection(q, $0) }.joined(separator: "\n"))
-    }
+    func forward() throws { try sections(forwardSection) }
 
     func forwardSection(_ q: DerivativeQuery, _ x: Int) throws -> String {
         guard q.hasPath(from: x) else { return noPath(q, x) }
@@ -219,7 +217,7 @@ struct DerivativeCommands {
         return s
     }
 
-    mutating func reverse() throws {
+    func reverse() throws {
         let q = try query()
         try args.finish()
         let (trace, adjoints) = try located { try q.reverseTrace() }
@@ -237,7 +235,7 @@ struct DerivativeCommands {
 
     // MARK: - :grad
 
-    mutating func grad() throws {
+    func grad() throws {
         let q = try query()
         let named = try args.wrtList(required: false)
         try args.finish()
@@ -297,7 +295,7 @@ struct DerivativeCommands {
         return Commands.table(table, indent: "  ")
     }
 
-    mutating func jacobian(hessian: Bool) throws {
+    func jacobian(hessian: Bool) throws {
         let q = try query()
         let named = try args.wrtList(required: true)
         try args.finish()
@@ -348,7 +346,7 @@ struct DerivativeCommands {
 
     // MARK: - :check
 
-    mutating func check() throws {
+    func check() throws {
         let q = try query()
         let named = try args.wrtList(required: false)
         try args.finish()

@@ -140,7 +140,7 @@ struct NetworkCommands {
     // MARK: - :backprop
 
     func backprop() throws {
-        var args = CommandArgs(call, usage: usage)
+        let args = CommandArgs(call, usage: usage)
         let lossWord = try args.name("a loss")
         try args.finish()
         let loss = try args.definedNode(lossWord, in: session)
@@ -210,7 +210,7 @@ struct NetworkCommands {
     }
 
     func train() throws {
-        var args = CommandArgs(call, usage: usage)
+        let args = CommandArgs(call, usage: usage)
         let lossWord = try args.name("a loss")
         var o = TrainOptions()
         o.wrt = try args.wrtList(required: false).map(\.0)

@@ -167,12 +167,12 @@ extension ViewCommands {
     }
 
     func export() throws {
-        var args = CommandArgs(call, usage: usage)
+        let args = CommandArgs(call, usage: usage)
         guard args.take("python") else {
             throw args.error(
                 "':export' writes Python: ':export python OUT [file.py]'", at: args.current?.span, notes: ["usage: \(usage)"])
         }
-        let q = try query(&args)
+        let q = try query(args)
         let script = try pythonScript(q)
         guard let (path, _) = args.rest() else {
             interp.write(script)

@@ -19,7 +19,7 @@ struct ViewCommands {
     func error(_ message: String, notes: [String] = []) -> Diagnostic { call.diagnostic(message, notes: notes) }
 
     /// The output named first, and the engine's query about it (values, warnings shown).
-    func query(_ args: inout CommandArgs) throws -> DerivativeQuery {
+    func query(_ args: CommandArgs) throws -> DerivativeQuery {
         let root = try args.definedNode(try args.name("the name of an output"), in: session)
         let q = try session.query(root, interrupted: interp.interrupted)
         interp.warnAll(q.warnings)
@@ -179,8 +179,8 @@ struct ViewCommands {
     // MARK: - :graph
 
     func drawGraph() throws {
-        var args = CommandArgs(call, usage: usage)
-        let q = try query(&args)
+        let args = CommandArgs(call, usage: usage)
+        let q = try query(args)
         let root = q.output
         var grad = false
         var partials = false
@@ -263,8 +263,8 @@ struct ViewCommands {
     }
 
     func dot() throws {
-        var args = CommandArgs(call, usage: usage)
-        let q = try query(&args)
+        let args = CommandArgs(call, usage: usage)
+        let q = try query(args)
         let root = q.output
         let outName = graph.label(root)
         let text = try dotText(q)
