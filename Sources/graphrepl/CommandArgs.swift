@@ -62,6 +62,25 @@ final class CommandArgs {
         return (n, t.span)
     }
 
+    /// The name of the output a command is about: a name, not an expression.
+    func output() throws -> (String, Span) {
+        let start = current?.span.start
+        let w = try name("the name of an output")
+        if let t = current {
+            switch t.kind {
+            case .leftParen, .leftBracket, .plus, .minus, .star, .slash, .at, .caret, .quote:
+                let end = call.argsStart + call.args.utf8.count
+                let upTo = tokens.firstIndex { $0.kind == .identifier("wrt") }.map { tokens[$0].span.start } ?? end
+                let text = source.text(Span(start ?? t.span.start, upTo)).trimmingCharacters(in: .whitespaces)
+                throw error(
+                    "':\(call.name)' takes the name of an output, not an expression", at: Span(start ?? t.span.start, t.span.end),
+                    notes: ["hint: name it first, 'out = \(text)', then ':\(call.name) out …'"])
+            default: break
+            }
+        }
+        return w
+    }
+
     /// `wrt NAME, NAME, …` if it comes next (required: it must).
     func wrtList(required: Bool) throws -> [(String, Span)] {
         try checkLexed()

@@ -113,13 +113,17 @@ enum Commands {
         Command(
             name: "list", usage: ":list", summary: "every definition: name, kind, shape, value", example: ":list",
             group: .session
-        ) { _, interp, _ in list(interp) },
+        ) { call, interp, c in
+            try CommandArgs(call, usage: c.usage).finish()
+            list(interp)
+        },
         Command(
             name: "del", usage: ":del name, …", summary: "remove definitions (names that used them see a free symbol)",
             example: ":del c", group: .session
         ) { call, interp, c in try del(call, interp, c) },
         Command(name: "reset", usage: ":reset", summary: "remove every definition", example: ":reset", group: .session) {
-            _, interp, _ in
+            call, interp, c in
+            try CommandArgs(call, usage: c.usage).finish()
             interp.session.reset()
             interp.write("session cleared\n")
         },
@@ -146,7 +150,10 @@ enum Commands {
         Command(
             name: "quit", usage: ":quit", summary: "leave graphrepl", example: ":quit", group: .session,
             aliases: ["q", "exit"]
-        ) { _, _, _ in throw Interpreter.Quit() },
+        ) { call, _, c in
+            try CommandArgs(call, usage: c.usage).finish()
+            throw Interpreter.Quit()
+        },
     ]
 
     static let byName: [String: Command] = {

@@ -22,7 +22,7 @@ struct DerivativeCommands {
 
     /// The output named first, and the query about it.
     func query() throws -> DerivativeQuery {
-        let out = try args.name("the name of an output")
+        let out = try args.output()
         let root = try args.definedNode(out, in: session)
         let q = try session.query(root, interrupted: interp.interrupted)
         interp.warnAll(q.warnings)
@@ -212,7 +212,10 @@ struct DerivativeCommands {
         s +=
             "\(trace.passes) pass\(trace.passes == 1 ? "" : "es") (one per element of \(q.label(x))), \(trace.rules) node rule\(trace.rules == 1 ? "" : "s") applied\n"
         if let t = trace.rows.last(where: { $0.node == root })?.results, t.count == 1 {
-            s += "∂\(q.label(root))/∂\(q.label(x)) = \(interp.format(t[0]))\n"
+            s += "\(d(q, root, x)) = \(interp.format(t[0]))\n"
+        } else if q.value.count == 1 {
+            // One pass per element: the tangents at the output, shaped like the input.
+            s += "\(d(q, root, x)) = \(show(try located { try q.gradient(x) }))\n"
         }
         return s
     }
@@ -358,17 +361,20 @@ struct DerivativeCommands {
         for r in rows {
             table.append([
                 q.label(r.node), interp.format(r.gradient), formatValue(r.differences, digits: 10),
-                String(format: "%.1e", r.difference), r.agrees ? "ok" : "MISMATCH",
+                String(format: "%.1e", r.difference), r.undefined ? "undefined" : r.agrees ? "ok" : "MISMATCH",
             ])
         }
         let out = q.label(q.output)
         var s = "gradients of \(out) against central finite differences (step h = 1e-6·max(1, |x|)):\n"
         s += Commands.table(table, indent: "  ")
         let rule = "1e-5·max(|g|, |fd|) + 1e-8·max(1, |\(out)|)"
-        s +=
-            rows.allSatisfy(\.agrees)
-            ? "all agree: each |difference| is within \(rule)\n"
-            : "some gradients disagree beyond \(rule): look for kinks (relu, abs, max) near the current values\n"
+        if rows.contains(where: \.undefined) {
+            s += "some differences are not finite: x ± h leaves the domain of a function (log, sqrt) there\n"
+        } else if rows.allSatisfy(\.agrees) {
+            s += "all agree: each |difference| is within \(rule)\n"
+        } else {
+            s += "some gradients disagree beyond \(rule): look for kinks (relu, abs, max) near the current values\n"
+        }
         interp.write(s)
     }
 }

@@ -101,7 +101,13 @@ struct NetworkCommands {
         switch Parser.parseExpression(call.program.source, range: first.span.start..<outEnd) {
         case .failure(let d): throw d
         case .success(let (p, e)):
-            interp.write(interp.format(try interp.evaluate(p, e, feeds: feeds)) + "\n")
+            do {
+                interp.write(interp.format(try interp.evaluate(p, e, feeds: feeds)) + "\n")
+            } catch var d as Diagnostic where !feeds.isEmpty {
+                // The error may come from a fed value: say which were fed.
+                d.notes.append("with \(feeds.keys.sorted().joined(separator: ", ")) fed by this :run")
+                throw d
+            }
         }
     }
 
@@ -112,6 +118,8 @@ struct NetworkCommands {
             Diagnostic(.error, message, source: source, span: nameSpan, notes: notes)
         }
         switch session.definition(name) {
+        case nil where session.graph.leaves[name] != nil:
+            break  // a free symbol: fed like an input
         case nil:
             throw fail("'\(name)' is not defined, so it cannot be fed", notes: didYouMean(name, among: session.order))
         case .leaf(.constant, _):
@@ -131,6 +139,13 @@ struct NetworkCommands {
                 throw Diagnostic(
                     .error,
                     "'\(name)' is a placeholder of shape \(shapeText(want)); the value fed has shape \(shapeText(v.shape))",
+                    source: source, span: p[e].span)
+            }
+            // A variable's shape is fixed by its initial value.
+            if session.leafKind(name) == .variable, let have = session.values[name]?.shape, have != v.shape {
+                throw Diagnostic(
+                    .error,
+                    "'\(name)' is a variable of shape \(shapeText(have)); the value fed has shape \(shapeText(v.shape))",
                     source: source, span: p[e].span)
             }
             return (name, v)
@@ -213,9 +228,20 @@ struct NetworkCommands {
         let args = CommandArgs(call, usage: usage)
         let lossWord = try args.name("a loss")
         var o = TrainOptions()
-        o.wrt = try args.wrtList(required: false).map(\.0)
+        let wrt = try args.wrtList(required: false)
+        for (i, (name, span)) in wrt.enumerated() {
+            if wrt[..<i].contains(where: { $0.0 == name }) { throw args.error("'\(name)' is named twice", at: span) }
+            guard session.leafKind(name) == .variable else {
+                throw args.error(
+                    "'\(name)' is not a variable: :train updates variables only", at: span,
+                    notes: didYouMean(name, among: session.variables))
+            }
+        }
+        o.wrt = wrt.map(\.0)
+        var given = Set<String>()
         while let (key, value, span) = try args.option() {
             func bad(_ what: String) -> Diagnostic { args.error("\(key) must be \(what)", at: span) }
+            guard given.insert(key).inserted else { throw args.error("'\(key)' is given twice", at: span) }
             switch key {
             case "steps":
                 guard let n = Int(value), n >= 1, n <= 100_000_000 else { throw bad("a whole number ≥ 1") }

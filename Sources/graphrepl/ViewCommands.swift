@@ -19,8 +19,9 @@ struct ViewCommands {
     func error(_ message: String, notes: [String] = []) -> Diagnostic { call.diagnostic(message, notes: notes) }
 
     /// The output named first, and the engine's query about it (values, warnings shown).
-    func query(_ args: CommandArgs) throws -> DerivativeQuery {
-        let root = try args.definedNode(try args.name("the name of an output"), in: session)
+    func query(_ args: CommandArgs, fileFollows: Bool = false) throws -> DerivativeQuery {
+        let out = try fileFollows ? args.name("the name of an output") : args.output()
+        let root = try args.definedNode(out, in: session)
         let q = try session.query(root, interrupted: interp.interrupted)
         interp.warnAll(q.warnings)
         return q
@@ -130,6 +131,8 @@ struct ViewCommands {
             let ins = v.edges.filter { $0.parent == n }.map { graph.label($0.child, limit: 12) }
             callText[n] = "\(f)(\(ins.joined(separator: ", ")))"
         }
+        /// A node in a ∂: its name, or its expression (shortened) in parentheses.
+        func short(_ n: Int) -> String { graph.nodes[n].name ?? "(" + graph.label(n, limit: 10) + ")" }
         func expression(_ n: Int) -> String { graph.expressionText(n, override: { callText[$0] }) }
         for n in v.nodes {
             var lines: [String] = []
@@ -151,12 +154,12 @@ struct ViewCommands {
             if grad {
                 lines.append(
                     Commands.short(
-                        "∂\(rootName)/∂\(graph.label(n, limit: 10)) = " + (adjoints[n].map { shortValue($0, limit) } ?? "0"),
+                        "∂\(rootName)/∂\(short(n)) = " + (adjoints[n].map { shortValue($0, limit) } ?? "0"),
                         limit))
             }
             if partials, v.modules[n] == nil {
                 for e in v.edges where e.parent == n && e.slot >= 0 {
-                    let name = "∂\(graph.label(n, limit: 10))/∂\(graph.label(e.child, limit: 10))"
+                    let name = "∂\(short(n))/∂\(short(e.child))"
                     switch try q.partial(n, e.slot, formula: false) {
                     case .scalar(let p):
                         let value = interp.format(p.value)
@@ -264,7 +267,7 @@ struct ViewCommands {
 
     func dot() throws {
         let args = CommandArgs(call, usage: usage)
-        let q = try query(args)
+        let q = try query(args, fileFollows: true)
         let root = q.output
         let outName = graph.label(root)
         let text = try dotText(q)

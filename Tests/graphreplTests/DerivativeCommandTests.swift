@@ -192,3 +192,107 @@ final class DerivativeCommandTests: XCTestCase {
         XCTAssertEqual(graph.nodes.count, size)
     }
 }
+
+/// What a first audit found, each as the user met it.
+final class DerivativeEdgeCaseTests: XCTestCase {
+    func testAnExpressionWrittenAsWrtIsAnErrorNotAZero() {
+        let c = Captured()
+        _ = c.run("x = [3, 4]; f = x[1]^2 * x[2]; M = [[1, 2], [3, 4]]; t = sum(M*M)")
+        XCTAssertEqual(c.run("print grad(f, x)"), "[24, 9]\n")
+        XCTAssertTrue(c.fail("print grad(f, x[1])").hasPrefix("t:1:15: error: 'x[1]' is an expression written here"), c.err)
+        XCTAssertTrue(c.err.contains("hint: for an element, index the gradient: grad(f, x)[1]"), c.err)
+        XCTAssertTrue(c.fail("print jacobian(f, x[2])").contains("is an expression written here"), c.err)
+        XCTAssertTrue(c.fail("print grad(t, transpose(M))").contains("'M'' is an expression written here"), c.err)
+        XCTAssertEqual(c.run("print grad(f, x)[1]"), "24\n")
+    }
+
+    func testAnUndefinedWrtNameGetsANote() {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; c = a + b; d = b + 1; e = c * d")
+        XCTAssertEqual(c.run("print grad(e, dd)"), "0\n")
+        XCTAssertTrue(c.err.contains("note: 'dd' is not defined and e does not use it, so the derivative is 0"), c.err)
+        XCTAssertTrue(c.err.contains("did you mean 'd'?"), c.err)
+        _ = c.run("fn f(t) = t*t + b; y = f(a)*a")
+        _ = c.run("print grad(y, t)")
+        XCTAssertTrue(c.err.contains("'t' is a parameter of f"), c.err)
+        _ = c.run("print grad(e, a)")
+        XCTAssertEqual(c.err, "")
+    }
+
+    func testHessianWithInputsOfDifferentShapes() {
+        let c = Captured()
+        _ = c.run("a = 2; v = [1, 2, 3]; s = sum(v*v*a)")
+        let h = c.run(":hessian s wrt a, v")
+        XCTAssertTrue(h.hasPrefix("Hessian of s: 4×4\n"), h)
+        XCTAssertTrue(h.contains("  ∂s/∂a     0  2     4     6\n"), h)
+        XCTAssertTrue(h.contains("  ∂s/∂v[3]  6  0     0     4\n"), h)
+        XCTAssertTrue(
+            c.fail("print grad(s, [a, v])").contains(
+                "the gradients with respect to [a, v] have shapes [], [3]: a list needs one shape"),
+            c.err)
+    }
+
+    func testStepAndSignArePathsWithPartialZero() {
+        let c = Captured()
+        _ = c.run("a = 1; e = step(a) * 3; g = sign(a) * a")
+        let p = c.run(":paths e wrt a")
+        XCTAssertTrue(p.hasPrefix("paths from a to e: 1\n  a → (step(a)) → e:  ∂(step(a))/∂a·∂e/∂(step(a)) = 0·3 = 0\n"), p)
+        XCTAssertTrue(c.run(":partials e").contains("  ∂(step(a))/∂a = 0\n  ∂e/∂(step(a)) = 3\n"))
+        XCTAssertTrue(c.run(":paths g wrt a").hasPrefix("paths from a to g: 2\n"))
+        XCTAssertTrue(c.run(":forward e wrt a").hasSuffix("∂e/∂a = 0\n"))
+        XCTAssertTrue(c.run(":reverse e").contains("  e     3      seed: ē = 1   1\n"))
+    }
+
+    func testOutputMustBeANameAndExtraArgumentsAreErrors() {
+        let c = Captured()
+        _ = c.run("y = [1, 2]; a = 1; b = 2")
+        XCTAssertTrue(
+            c.fail(":grad sum(y) wrt y").hasPrefix("t:1:7: error: ':grad' takes the name of an output, not an expression"))
+        XCTAssertTrue(c.err.contains("hint: name it first, 'out = sum(y)', then ':grad out …'"), c.err)
+        XCTAssertTrue(c.fail(":paths a*b wrt a").contains("':paths' takes the name of an output"), c.err)
+        XCTAssertTrue(c.fail(":list y").contains("':list' does not take 'y' here"), c.err)
+        XCTAssertTrue(c.fail(":reset y").contains("':reset' does not take 'y' here"), c.err)
+        XCTAssertEqual(c.run("print a"), "1\n")
+        XCTAssertTrue(c.fail(":quit now").contains("':quit' does not take 'now' here"), c.err)
+    }
+
+    func testTrainRefusesRepeatsAndNonVariables() {
+        let c = Captured()
+        _ = c.run("W = variable([[0.5, -1], [0.2, 0.3]]); x = [1, 2]; L = sum((W @ x)^2)")
+        XCTAssertTrue(c.fail(":train L wrt W, W steps=2").hasPrefix("t:1:17: error: 'W' is named twice"), c.err)
+        XCTAssertTrue(c.fail(":train L steps=2 steps=3").hasPrefix("t:1:18: error: 'steps' is given twice"), c.err)
+        XCTAssertTrue(c.fail(":train L wrt x").hasPrefix("t:1:14: error: 'x' is not a variable"), c.err)
+        XCTAssertEqual(c.run("print W"), "[[0.5, -1], [0.2, 0.3]]\n")
+    }
+
+    func testFeedsAreCheckedAndFreeSymbolsCanBeFed() {
+        let c = Captured()
+        _ = c.run("W = variable([[1, 2, 3], [4, 5, 6]]); v = [1, 1, 1]; y = sum(W @ v); e = p * 2")
+        XCTAssertTrue(
+            c.fail(":run y with W = [[1, 2]]").contains("'W' is a variable of shape [2, 3]; the value fed has shape [1, 2]"),
+            c.err)
+        XCTAssertEqual(c.run(":run e with p = 4"), "8\n")
+        XCTAssertEqual(c.run("print e"), "2*p\n")
+    }
+
+    func testCheckSaysWhereDifferencesAreUndefined() {
+        let c = Captured()
+        _ = c.run("a = 1e-12; e = sqrt(a)")
+        let out = c.run(":check e")
+        XCTAssertTrue(out.contains("undefined"), out)
+        XCTAssertTrue(
+            out.hasSuffix("some differences are not finite: x ± h leaves the domain of a function (log, sqrt) there\n"), out)
+    }
+
+    func testDrawingsParenthesiseUnnamedNodes() {
+        let c = Captured()
+        _ = c.run("a = 3; p = 2; e = (p + a) * a")
+        let g = c.run(":graph e grad partials")
+        XCTAssertTrue(g.contains("∂e/∂(p + a) = a = 3"), g)
+        XCTAssertTrue(g.contains("∂(p + a)/∂p = 1"), g)
+    }
+
+    func testLargeWholeNumbersPrintWithoutPointZero() {
+        XCTAssertEqual(Captured().run("print 4e15"), "4000000000000000\n")
+    }
+}

@@ -76,15 +76,17 @@ public final class DerivativeQuery {
     public func independents(_ x: Int) throws -> [Int] { try graph.independents(x, of: output) }
 
     /// Nodes that depend on some leaf with a derivative: the ones with tangents and
-    /// adjoints.
-    public var differentiable: NodeMap<Bool> {
+    /// adjoints (the output always, for the seed). With `structural`, through the edges of
+    /// step, sign and comparisons too, whose partials are 0.
+    public func differentiable(structural: Bool = false) -> NodeMap<Bool> {
         var dep = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
         for n in order {
             let node = graph.nodes[n]
             switch node.kind {
             case .leaf(_, let k): if k != .constant { dep[n] = true }
             case .op(let op):
-                for (i, c) in node.inputs.enumerated() where op.isDifferentiableInput(i) && dep[c] == true {
+                for (i, c) in node.inputs.enumerated()
+                where (structural ? op.carriesDependence(i) : op.isDifferentiableInput(i)) && dep[c] == true {
                     dep[n] = true
                     break
                 }
@@ -92,11 +94,13 @@ public final class DerivativeQuery {
             case .literal: break
             }
         }
+        dep[output] = true
         return dep
     }
 
-    /// Whether some path leads from `x` to the output.
-    public func hasPath(from x: Int) -> Bool { graph.dependsOn(x, order: order)[output] == true }
+    /// Whether some path leads from `x` to the output (through step, sign or a
+    /// comparison too: a path whose product is 0).
+    public func hasPath(from x: Int) -> Bool { graph.dependsOn(x, order: order, structural: true)[output] == true }
 
     // MARK: - Gradients
 
@@ -141,7 +145,7 @@ public final class DerivativeQuery {
         try requireScalarOutput("reverse mode")
         var out: [Int: Value] = [:]
         let (_, rules) = try Sweeps.reverseValues(
-            graph: graph, order: order, values: values, output: output, seed: try ones(value.shape), dep: differentiable
+            graph: graph, order: order, values: values, output: output, seed: try ones(value.shape), dep: differentiable()
         ) { n, g in out[n] = g }
         for (n, g) in out where g.shape != values[n]?.shape {
             out[n] = try Op.broadcastLike.evaluate([g, try valueOf(n)])
@@ -189,12 +193,12 @@ public final class DerivativeQuery {
     /// Every differentiable edge child → parent of the cone, in evaluation order, the
     /// first `limit` with their partials; and how many there are.
     public func edges(limit: Int = 200, formulas: Bool = false) throws -> (edges: [EdgePartial], count: Int) {
-        let dep = differentiable
+        let dep = differentiable(structural: true)
         var out: [EdgePartial] = []
         var count = 0
         for n in order {
             guard case .op(let op) = graph.nodes[n].kind else { continue }
-            for (slot, c) in graph.nodes[n].inputs.enumerated() where op.isDifferentiableInput(slot) && dep[c] == true {
+            for (slot, c) in graph.nodes[n].inputs.enumerated() where op.carriesDependence(slot) && dep[c] == true {
                 count += 1
                 guard count <= limit else { continue }
                 out.append(EdgePartial(child: c, parent: n, slot: slot, partial: try partial(n, slot, formula: formulas)))
@@ -331,7 +335,7 @@ public final class DerivativeQuery {
     public func reverseTrace() throws -> (trace: Trace, adjoints: [Int: Value]) {
         let (adjoint, rules) = try adjoints()
         var trace = Trace(rows: [], passes: 1, rules: rules)
-        let dep = differentiable
+        let dep = differentiable()
         let scalars = isScalarGraph
         try graph.scratch {
             var b = GraphBuilder(graph: graph, origin: nil)
@@ -401,7 +405,7 @@ public final class DerivativeQuery {
         }
         let reverseRules = order.filter { any[$0] == true }.count
         return ModeCosts(
-            inputElements: xs.reduce(0) { $0 + (values[$1]?.count ?? 0) }, outputElements: value.count,
+            inputElements: xs.reduce(0) { $0 + ((try? valueOf($1))?.count ?? 0) }, outputElements: value.count,
             forwardRules: forwardRules, reverseRules: reverseRules)
     }
 
@@ -411,13 +415,21 @@ public final class DerivativeQuery {
         try graph.scratch { try jacobianOf(output, xs) }
     }
 
-    /// The Hessian: the Jacobian of the gradient (one gradient graph, then its Jacobian).
+    /// The Hessian: the Jacobian of the gradient (a gradient graph for each node of `xs`,
+    /// then the Jacobian of each, their rows one after the other, so the nodes may have
+    /// different shapes).
     public func hessian(_ xs: [Int]) throws -> JacobianReport {
         try requireScalarOutput("a Hessian")
         return try graph.scratch {
-            let parts = try xs.map { try graph.gradientNode(of: output, wrt: $0, origin: nil) }
-            let g = parts.count == 1 ? parts[0] : graph.append(Node(kind: .op(.stack), inputs: parts))
-            return try jacobianOf(g, xs)
+            let blocks = try xs.map { try jacobianOf(try graph.gradientNode(of: output, wrt: $0, origin: nil), xs) }
+            var report = blocks[0]
+            for b in blocks.dropFirst() {
+                report.value = try Value.rows(report.value, b.value)
+                report.formula = try report.formula.flatMap { f in try b.formula.map { try Value.rows(f, $0) } }
+                report.passes += b.passes
+                report.rules += b.rules
+            }
+            return report
         }
     }
 
@@ -445,6 +457,9 @@ public final class DerivativeQuery {
         /// The largest |gradient − difference| over the elements.
         public var difference: Double
         public var agrees: Bool
+        /// Some difference is NaN or infinite: x ± h left the domain of a function (log,
+        /// sqrt of a negative number), so nothing can be judged there.
+        public var undefined: Bool
     }
 
     /// Relative and absolute parts of `check`'s tolerance: a gradient g and a central
@@ -488,7 +503,10 @@ public final class DerivativeQuery {
                 if !(diff <= tol) { agrees = false }
             }
             let shaped: Value = x0.shape.isEmpty ? .scalar(fd.data[0]) : .num(fd)
-            rows.append(CheckRow(node: x, gradient: g, differences: shaped, difference: worst, agrees: agrees))
+            rows.append(
+                CheckRow(
+                    node: x, gradient: g, differences: shaped, difference: worst, agrees: agrees,
+                    undefined: fd.data.contains { !$0.isFinite }))
         }
         return rows
     }
@@ -549,5 +567,19 @@ extension Session {
         _ output: Int, feeds: [String: Value] = [:], interrupted: @escaping () -> Bool = { false }
     ) throws -> DerivativeQuery {
         try DerivativeQuery(session: self, output: output, feeds: feeds, interrupted: interrupted)
+    }
+}
+
+extension Value {
+    /// The rows of two matrices with as many columns, one after the other.
+    static func rows(_ a: Value, _ b: Value) throws -> Value {
+        guard a.shape.count == 2, b.shape.count == 2, a.shape[1] == b.shape[1] else {
+            throw EvalError("internal: rows of shapes \(shapeText(a.shape)) and \(shapeText(b.shape))")
+        }
+        let shape = [a.shape[0] + b.shape[0], a.shape[1]]
+        if let x = a.numeric, let y = b.numeric, !a.isSymbolic, !b.isSymbolic {
+            return .num(Tensor(shape: shape, data: x.data + y.data))
+        }
+        return .sym(Tensor(shape: shape, data: a.symbolic.data + b.symbolic.data))
     }
 }

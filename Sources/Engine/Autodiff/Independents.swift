@@ -21,11 +21,27 @@ extension Graph {
                 throw EvalError(
                     "'\(name)' is a constant: it has no derivative",
                     notes: ["hint: define it as an input ('\(name) = …') to differentiate with respect to it"])
+            case .literal(let v) where v.count == 0:
+                throw EvalError("an empty list has nothing to differentiate with respect to")
             case .literal:
                 throw EvalError(
                     "a number written in place has no derivative",
                     notes: ["hint: differentiate with respect to a name, such as an input 'x = 2'"])
-            default:
+            case .op, .jacobian:
+                // An expression written in the call is a new node that the output cannot
+                // use: its derivative would be a silent 0, so say what to write instead.
+                if node.name == nil, dependsOn(n, order: cone)[output] != true {
+                    var hint = "hint: name the node in the definitions (u = …), then differentiate with respect to u"
+                    if case .op(.index) = node.kind, let base = nodes[node.inputs[0]].name {
+                        let positions = node.inputs.dropFirst().map { label($0) }.joined(separator: ", ")
+                        hint = "hint: for an element, index the gradient: grad(f, \(base))[\(positions)]"
+                    }
+                    throw EvalError(
+                        "'\(label(n))' is an expression written here, a new node that \(label(output)) does not use",
+                        notes: [hint])
+                }
+                out.append(n)
+            case .leaf:
                 out.append(n)
             }
         }

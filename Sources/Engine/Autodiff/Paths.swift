@@ -53,17 +53,18 @@ public struct PathEdge: Hashable, Sendable {
 }
 
 public enum Paths {
-    /// Differentiable edges into `n` from nodes that depend on the source.
+    /// Edges into `n` that a path can follow (`Op.carriesDependence`: through step, sign
+    /// and comparisons too, with partial 0) from nodes that depend on the source.
     static func edges(_ graph: Graph, _ n: Int, _ dep: NodeMap<Bool>) -> [PathEdge] {
         let node = graph.nodes[n]
-        let d: [Bool]
-        switch node.kind {
-        case .op(let op): d = op.differentiableInputs(node.inputs.count)
-        case .jacobian: d = [true] + node.inputs.dropFirst().map { _ in false }
-        default: return []
-        }
         return node.inputs.enumerated().compactMap { i, c in
-            i < d.count && d[i] && dep[c] == true ? PathEdge(child: c, parent: n, slot: i) : nil
+            let follows: Bool
+            switch node.kind {
+            case .op(let op): follows = op.carriesDependence(i)
+            case .jacobian: follows = i == 0
+            default: follows = false
+            }
+            return follows && dep[c] == true ? PathEdge(child: c, parent: n, slot: i) : nil
         }
     }
 
@@ -71,7 +72,7 @@ public enum Paths {
     /// the topological order (each node: the sum over its incoming edges).
     public static func count(_ graph: Graph, from source: Int, to output: Int) -> BigCount {
         let order = graph.order([output])
-        let dep = graph.dependsOn(source, order: order)
+        let dep = graph.dependsOn(source, order: order, structural: true)
         var counts: [Int: BigCount] = [source: BigCount(1)]
         for n in order where n != source && dep[n] == true {
             var c = BigCount(0)
@@ -85,7 +86,7 @@ public enum Paths {
     /// source up (iterative depth-first search backwards from the output).
     public static func list(_ graph: Graph, from source: Int, to output: Int, limit: Int) -> [[PathEdge]] {
         let order = graph.order([output])
-        let dep = graph.dependsOn(source, order: order)
+        let dep = graph.dependsOn(source, order: order, structural: true)
         guard dep[output] == true else { return [] }
         var out: [[PathEdge]] = []
         // Each frame: a node and the edges into it still to try.

@@ -349,11 +349,33 @@ struct Compiler {
     /// The nodes `grad`, `jacobian` or `hessian` differentiate with respect to, with
     /// errors located at the argument.
     func independents(_ x: Int, of f: Int, _ p: Program, _ xe: ExprID) throws -> [Int] {
+        let xs: [Int]
         do {
-            return try graph.independents(x, of: f)
+            xs = try graph.independents(x, of: f)
         } catch let err as EvalError {
             throw fail(p, xe, err.message, notes: err.notes)
         }
+        // A name nothing defines and f does not use is most likely a slip: its derivative
+        // is 0, and a note says why.
+        let cone = graph.order([f])
+        for x in xs {
+            guard case .leaf(let name, .symbol) = graph.nodes[x].kind, graph.dependsOn(x, order: cone)[f] != true else {
+                continue
+            }
+            var notes = didYouMean(name, among: session.order)
+            for fn in session.functionNames {
+                if case .function(let params, _, _) = session.definition(fn), params.contains(name) {
+                    notes = [
+                        "hint: '\(name)' is a parameter of \(fn) and names nothing outside it; name the argument in a definition"
+                    ]
+                }
+            }
+            session.notes.append(
+                Diagnostic(
+                    .note, "'\(name)' is not defined and \(graph.label(f)) does not use it, so the derivative is 0",
+                    source: p.source, span: p[xe].span, notes: notes))
+        }
+        return xs
     }
 
     /// `grad(f, x)` as new graph nodes (see `Graph.gradientNode`).

@@ -69,10 +69,26 @@ public struct Evaluator {
             } catch let e as Interrupted {
                 throw e
             } catch {
-                throw located(n, error)
+                throw located(n, gradientListError(n, error, values: values) ?? error)
             }
         }
         return values
+    }
+
+    /// `grad(f, [a, v])` is the list of the gradients, which needs them to share a shape:
+    /// say so in those words rather than as rows of a matrix.
+    func gradientListError(_ n: Int, _ error: Error, values: NodeMap<Value>? = nil) -> EvalError? {
+        guard case .op(.stack) = graph.nodes[n].kind, let o = graph.nodes[n].origin,
+            case .call(let f, let args) = o.program[o.expr].kind, f == "grad" || f == "hessian", args.count == 2
+        else { return nil }
+        let list = o.program.source.text(o.program[args[1]].span)
+        let shapes = graph.nodes[n].inputs.map { id -> String in
+            guard let v = values?[id] else { return "?" }
+            return shapeText(v.shape)
+        }
+        return EvalError(
+            "the gradients with respect to \(list) have shapes \(shapes.joined(separator: ", ")): a list needs one shape",
+            notes: ["hint: take them one at a time, as \(f)(f, a), \(f)(f, b); :hessian OUT wrt a, b works with mixed shapes"])
     }
 
     mutating func noteNonFinite(_ n: Int, _ op: Op, _ t: Tensor<Double>, _ args: [Value]) {

@@ -114,16 +114,18 @@ public final class Graph: @unchecked Sendable {
         return out
     }
 
-    /// For the nodes of `order`, whether each depends on `source` (through differentiable
-    /// inputs only).
-    public func dependsOn(_ source: Int, order: [Int]) -> NodeMap<Bool> {
+    /// For the nodes of `order`, whether each depends on `source` through differentiable
+    /// inputs (or, `structural`, through every edge a path can follow, the inputs of step,
+    /// sign and comparisons too: `Op.carriesDependence`).
+    public func dependsOn(_ source: Int, order: [Int], structural: Bool = false) -> NodeMap<Bool> {
         var dep = NodeMap<Bool>(graphSize: nodes.count, touched: order.count)
         dep[source] = true
         for n in order where n != source {
             let node = nodes[n]
             switch node.kind {
             case .op(let op):
-                for (i, c) in node.inputs.enumerated() where op.isDifferentiableInput(i) && dep[c] == true {
+                for (i, c) in node.inputs.enumerated()
+                where (structural ? op.carriesDependence(i) : op.isDifferentiableInput(i)) && dep[c] == true {
                     dep[n] = true
                     break
                 }

@@ -32,6 +32,12 @@ extension Op {
         }
     }
 
+    /// Whether input `i` is an edge of the graph that a path can follow: one that carries
+    /// a derivative, or any input of an op with no derivative at all (step, sign, a
+    /// comparison), whose partial is 0. Positions and shapes are not.
+    @inline(__always)
+    public func carriesDependence(_ i: Int) -> Bool { !isDifferentiable || isDifferentiableInput(i) }
+
     /// Which of `n` inputs carry derivatives.
     public func differentiableInputs(_ n: Int) -> [Bool] { (0..<n).map(isDifferentiableInput) }
 

@@ -76,6 +76,7 @@ public final class Interpreter {
 
     /// Run one statement, reporting any error; the session is unchanged by a failure.
     public func runStatement(_ s: SpannedStatement, in program: Program) -> Outcome {
+        defer { for n in session.takeNotes() { report(n) } }
         do {
             try execute(s, in: program)
             return .ok

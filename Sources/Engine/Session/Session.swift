@@ -35,8 +35,17 @@ public final class Session {
     /// Counter that makes each random generator's seed distinct, and the seeds given.
     var generatorCounter: UInt64 = 0
     var generatorSeeds: [GeneratorKey: UInt64] = [:]
+    /// Notes the compiler leaves for the statement being run (a derivative with respect
+    /// to a name nothing defines), reported after it.
+    var notes: [Diagnostic] = []
 
     public init() {}
+
+    /// The notes left since the last call.
+    public func takeNotes() -> [Diagnostic] {
+        defer { notes = [] }
+        return notes
+    }
 
     // MARK: - Reading
 

@@ -13,6 +13,8 @@ public func formatNumber(_ x: Double, digits: Int? = nil) -> String {
     }
     if v == v.rounded(), Swift.abs(v) < 1e15 { return String(Int64(v)) }
     var s = "\(v)"
+    // Whole numbers past 1e15 print as 4000000000000000.0: no trailing .0 for them either.
+    if s.hasSuffix(".0") { s.removeLast(2) }
     // Swift writes 1e-05; keep the exponent short as people write it: 1e-5.
     if let r = s.range(of: "e-0") { s.replaceSubrange(r, with: "e-") }
     if let r = s.range(of: "e+") { s.replaceSubrange(r, with: "e") }
