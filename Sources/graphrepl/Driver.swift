@@ -27,11 +27,12 @@ final class Driver {
     var outcome: Interpreter.Outcome = .ok
 
     init(
-        color: Bool, write: @escaping (String) -> Void = StandardOutput.write,
+        color: Bool, terminal: Bool = false, write: @escaping (String) -> Void = StandardOutput.write,
         writeError: @escaping (String) -> Void = StandardOutput.writeError
     ) {
         interpreter = Interpreter(write: write, writeError: writeError)
         interpreter.color = color
+        interpreter.outputIsTerminal = terminal
         interpreter.interrupted = { Interrupt.isRequested }
         interpreter.commands = { interp, call in try Commands.run(call, interp) }
     }

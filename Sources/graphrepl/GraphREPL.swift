@@ -13,9 +13,13 @@ struct GraphREPL: ParsableCommand {
             With no arguments on a terminal: an interactive session (type :help).
             Input piped on standard input runs as a script, with no prompts.
 
+            Scripts are checked documents: an error that a '# error: …' line after it
+            expects is shown and the script goes on. --check also compares every
+            '# => …' line with what its statement prints.
+
             Exit status: 0 when everything ran and every assert held; 1 for a runtime
-            error or a failed assert; 2 for a syntax error; 64 for bad usage; 66 when a
-            script cannot be read.
+            error, a failed assert or (with --check) an expectation that does not hold;
+            2 for a syntax error; 64 for bad usage; 66 when a script cannot be read.
             """,
         version: version
     )
@@ -38,9 +42,17 @@ struct GraphREPL: ParsableCommand {
     @Option(name: .customLong("tutorial"), help: "Walk through tutorial N one step at a time (Enter: next step).")
     var tutorial: Int?
 
+    @Flag(
+        name: .customLong("check"),
+        help: "Check the scripts as documents: every '# => …' and '# error: …' must match what its line gives.")
+    var check = false
+
+    @Flag(name: .customLong("record"), help: "With --check: rewrite each script's expectations from what it gives now.")
+    var record = false
+
     mutating func run() throws {
         if ascii { setenv("GRAPHREPL_ASCII", "1", 1) }
-        let driver = Driver(color: !noColor && Driver.terminalWantsColor())
+        let driver = Driver(color: !noColor && Driver.terminalWantsColor(), terminal: isatty(STDOUT_FILENO) != 0)
         if let tutorial {
             guard let path = Tutorial.file(number: tutorial), let t = try? Tutorial.load(path) else {
                 StandardOutput.writeError("graphrepl: no tutorial \(tutorial); the tutorials are:\n" + Commands.tutorialList())
@@ -48,6 +60,19 @@ struct GraphREPL: ParsableCommand {
             }
             let wait = isatty(STDIN_FILENO) != 0
             t.walk(driver.interpreter, wait: wait) { Swift.readLine() }
+            return
+        }
+        if record && !check {
+            StandardOutput.writeError("graphrepl: --record goes with --check: graphrepl --check --record FILE…\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+        if check {
+            guard !files.isEmpty else {
+                StandardOutput.writeError("graphrepl: --check needs the scripts to check: graphrepl --check FILE…\n")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let status = Tutorial.checkFiles(files, record: record)
+            if status != 0 { throw ExitCode(status) }
             return
         }
         let status = driver.main(files: files, code: code, interactive: interactive)

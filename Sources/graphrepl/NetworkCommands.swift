@@ -269,7 +269,7 @@ struct NetworkCommands {
                 interrupted: interp.interrupted)
         }
         var losses: [Double] = []
-        let progress = ProgressBar(total: o.steps, terminal: isatty(STDOUT_FILENO) != 0, write: interp.write)
+        let progress = ProgressBar(total: o.steps, terminal: interp.outputIsTerminal, write: interp.write)
         var stoppedAt: Int?
         let started = Date()
         for step in 1...o.steps {
@@ -299,7 +299,7 @@ struct NetworkCommands {
         if let first = losses.first, let last = losses.last {
             s +=
                 "\(o.optimizer.rawValue), lr \(formatNumber(o.lr))\(o.batch.map { ", batch \($0)" } ?? ""): \(lossWord.0) from \(formatNumber(first, digits: 6)) to \(formatNumber(last, digits: 6)) in \(losses.count) steps"
-            s += interp.color || isatty(STDOUT_FILENO) != 0 ? String(format: " (%.2f s)\n", elapsed) : "\n"
+            s += interp.outputIsTerminal ? String(format: " (%.2f s)\n", elapsed) : "\n"
             s += LossCurve.draw(losses, width: 60, height: 10)
         }
         interp.write(s)

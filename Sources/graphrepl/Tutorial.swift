@@ -109,6 +109,9 @@ struct Tutorial {
         var code: String
         var expected: [String]
         var observed: [String]
+        /// Whether it is an expectation that does not hold (rather than an error where
+        /// none was expected).
+        var isExpectation = true
     }
 
     struct Result {
@@ -132,6 +135,7 @@ struct Tutorial {
         var out = ""
         var err = ""
         let driver = Driver(color: false, write: { out += $0 }, writeError: { err += $0 })
+        driver.interpreter.width = 80
         var result = Result()
         for (k, step) in steps.enumerated() {
             out = ""
@@ -155,7 +159,7 @@ struct Tutorial {
                 result.mismatches.append(
                     Mismatch(
                         line: step.firstLine, code: step.code, expected: step.expected ?? ["(no error)"],
-                        observed: Tutorial.lines(err)))
+                        observed: Tutorial.lines(err), isExpectation: step.expected != nil))
                 continue
             }
             if let want = step.expected {
@@ -167,6 +171,47 @@ struct Tutorial {
             }
         }
         return result
+    }
+
+    /// `graphrepl --check FILE…`: each script run step by step in a fresh session, each
+    /// mismatch printed as `file:line` with a line diff; with `record`, the expectations
+    /// rewritten from what is observed. The exit status: 0, 1 on any mismatch, 66 when a
+    /// file cannot be read.
+    static func checkFiles(
+        _ paths: [String], record: Bool, write: (String) -> Void = StandardOutput.write,
+        writeError: (String) -> Void = StandardOutput.writeError
+    ) -> Int32 {
+        var failed = 0
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                writeError("graphrepl: cannot read '\(path)': no such file or not readable\n")
+                return ExitStatus.noInput
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            let t = Tutorial(path: path, text: text)
+            let result = t.check()
+            if record {
+                do {
+                    try FileOutput.write(t.recorded(result, original: text), to: path)
+                } catch let e as EvalError {
+                    writeError("graphrepl: \(e.message)\n")
+                    return ExitStatus.runtime
+                } catch {
+                    writeError("graphrepl: cannot write '\(path)'\n")
+                    return ExitStatus.runtime
+                }
+                write("\(path): recorded \(result.expectations) expectation\(result.expectations == 1 ? "" : "s")\n")
+                continue
+            }
+            for m in result.mismatches { writeError(Tutorial.diff(m, path: path)) }
+            failed += result.mismatches.count
+            let held = result.expectations - result.mismatches.filter { $0.isExpectation }.count
+            write(
+                "\(path): \(held) of \(result.expectations) expectation\(result.expectations == 1 ? "" : "s") hold"
+                    + (result.mismatches.isEmpty
+                        ? "\n" : ", \(result.mismatches.count) mismatch\(result.mismatches.count == 1 ? "" : "es")\n"))
+        }
+        return failed == 0 ? ExitStatus.ok : ExitStatus.runtime
     }
 
     /// A line diff of a mismatch, for a failing test.

@@ -27,9 +27,12 @@ struct ViewCommands {
         return q
     }
 
-    static func terminalWidth() -> Int {
+    /// The width to draw in: the terminal's, COLUMNS, or 80 (captured output: 80 unless
+    /// COLUMNS says otherwise).
+    static func terminalWidth(_ interp: Interpreter) -> Int {
+        if let w = interp.width { return w }
         var size = winsize()
-        if isatty(STDOUT_FILENO) != 0, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 20 {
+        if interp.outputIsTerminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 20 {
             return Int(size.ws_col)
         }
         if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 20 { return c }
@@ -218,7 +221,7 @@ struct ViewCommands {
                 "'\(f)' is not a function of this session", notes: didYouMean(f, among: session.functionNames + composites))
         }
         let v = view(q, open: open, depth: depth)
-        let width = ViewCommands.terminalWidth()
+        let width = ViewCommands.terminalWidth(interp)
         var drawing = GraphDrawing()
         drawing.ascii = ascii || interp.asciiOnly
         drawing.maxWidth = width

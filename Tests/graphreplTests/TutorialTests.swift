@@ -65,6 +65,51 @@ final class TutorialTests: XCTestCase {
         XCTAssertTrue(c.out.contains("[Enter: next step, q: stop]"), c.out)
     }
 
+    func testEveryTutorialRunsToItsEndAsAPlainScript() throws {
+        for path in try tutorials() {
+            let r = try Binary.run([path], env: ["GRAPHREPL_TUTORIALS": TutorialTests.directory])
+            XCTAssertEqual(r.status, 0, "\(path): \(r.err)")
+        }
+    }
+
+    func testCheckFlagFindsAnAlteredExpectationAndRecordMendsIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-check-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = try String(contentsOfFile: TutorialTests.directory + "/03-sum-over-paths.graph", encoding: .utf8)
+        let file = dir.appendingPathComponent("03.graph").path
+        try original.replacingOccurrences(of: "# => 3 8\n", with: "# => 3 9\n").write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let line = original.components(separatedBy: "\n").firstIndex(of: "print grad(e, a), grad(e, b)")! + 1
+        let bad = try Binary.run(["--check", file])
+        XCTAssertEqual(bad.status, 1, bad.err)
+        XCTAssertTrue(bad.err.hasPrefix("\(file):\(line): print grad(e, a), grad(e, b)\n  - 3 9\n  + 3 8\n"), bad.err)
+        let all = try Binary.run(["--check"] + (try tutorials()))
+        XCTAssertEqual(all.status, 0, all.err)
+        let recorded = try Binary.run(["--check", "--record", file])
+        XCTAssertEqual(recorded.status, 0, recorded.err)
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), original)
+        XCTAssertEqual(try Binary.run(["--check", file]).status, 0)
+        XCTAssertEqual(try Binary.run(["--record", file]).status, 64)
+    }
+
+    func testAnExpectedErrorIsShownAndTheScriptGoesOn() throws {
+        let ok = try Binary.run(["-e", "a = 1\nprint b + zz(1)\n# error: unknown function 'zz'\nprint a"])
+        XCTAssertEqual(ok.status, 0, ok.err)
+        XCTAssertEqual(ok.out, "1\n")
+        XCTAssertTrue(ok.err.contains("error: unknown function 'zz'"), ok.err)
+        let wrong = try Binary.run(["-e", "print zz(1)\n# error: something else\nprint 2"])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.err.contains("(the line below expected: something else)"), wrong.err)
+        XCTAssertEqual(wrong.out, "")
+        let none = try Binary.run(["-e", "print 1\n# error: unknown function 'zz'\nprint 2"])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.err.contains("error: this line was expected to fail with: unknown function 'zz'"), none.err)
+        let syntax = try Binary.run(["-e", "a = 1 +\n# error: expected an expression after '+'\nprint 3"])
+        XCTAssertEqual(syntax.status, 0, syntax.err)
+        XCTAssertEqual(syntax.out, "3\n")
+    }
+
     func testTutorialFlagOfTheBinary() throws {
         let r = try Binary.run(["--tutorial", "1"], env: ["GRAPHREPL_TUTORIALS": TutorialTests.directory])
         XCTAssertEqual(r.status, 0, r.err)

@@ -8,6 +8,11 @@ public final class Interpreter {
     public var write: (String) -> Void
     public var writeError: (String) -> Void
     public var color = false
+    /// Whether output goes to a terminal (progress bars redraw in place, drawings take the
+    /// terminal's width); false for captured output, as when scripts are checked.
+    public var outputIsTerminal = false
+    /// A fixed width to draw in (checked scripts use 80, whatever the terminal).
+    public var width: Int?
     /// Handles `:name args`; throws a `Diagnostic` for a bad command.
     public var commands: ((Interpreter, CommandCall) throws -> Void)?
     /// Checked during long computations; true after Ctrl-C.
@@ -16,6 +21,9 @@ public final class Interpreter {
     /// How a run ended; the program maps these to exit statuses.
     public enum Outcome: Equatable {
         case ok, syntaxError, runtimeError, quit
+
+        /// How one statement ended: `expectedError` when it failed as `# error:` said.
+        enum Attempted: Equatable { case ok, quit, runtimeError, expectedError }
     }
 
     public struct CommandCall {
@@ -45,38 +53,78 @@ public final class Interpreter {
     // MARK: - Running
 
     /// Parse all of `source`, then run its statements in order. A syntax error runs
-    /// nothing; with `stopAtFirstError`, a runtime error stops the rest.
+    /// nothing; with `stopAtFirstError`, a runtime error stops the rest. The script is a
+    /// checked document: an error its `# error:` line expects is shown and the script
+    /// goes on (see `run(_:diagnostics:annotations:)`).
     @discardableResult
     public func run(_ source: SourceFile, stopAtFirstError: Bool = true) -> Outcome {
         let (program, diagnostics, _) = Parser.parse(source)
-        return run(program, diagnostics: diagnostics, stopAtFirstError: stopAtFirstError)
+        return run(program, diagnostics: diagnostics, annotations: Annotations(source), stopAtFirstError: stopAtFirstError)
     }
 
-    /// Run a program already parsed (with the parser's diagnostics: any of them runs
-    /// nothing).
+    /// Run a program already parsed. Errors that `# error:` annotations expect (same
+    /// message, on the line they follow) are shown and the rest of that line is skipped;
+    /// any other error, syntax or runtime, stops as usual, and so does a line that was
+    /// expected to fail but ran.
     @discardableResult
-    public func run(_ program: Program, diagnostics: [Diagnostic], stopAtFirstError: Bool = true) -> Outcome {
-        if !diagnostics.isEmpty {
-            for d in diagnostics.prefix(10) { report(d) }
-            if diagnostics.count > 10 { writeError("(\(diagnostics.count - 10) more errors)\n") }
+    public func run(
+        _ program: Program, diagnostics: [Diagnostic], annotations: Annotations = Annotations(SourceFile(name: "", text: "")),
+        stopAtFirstError: Bool = true
+    ) -> Outcome {
+        let source = program.source
+        func line(_ span: Span?) -> Int { span.map { source.location(of: Swift.max($0.start, $0.end - 1)).line } ?? 0 }
+        func expected(_ d: Diagnostic) -> Bool { annotations.byLine[line(d.span)]?.error == d.message }
+        let unexpected = diagnostics.filter { !expected($0) }
+        if !unexpected.isEmpty {
+            for d in unexpected.prefix(10) { report(d) }
+            if unexpected.count > 10 { writeError("(\(unexpected.count - 10) more errors)\n") }
             return .syntaxError
         }
+        // Syntax errors that were expected are shown when their line is reached.
+        var pendingSyntax = diagnostics
+        var failedLine: Int?
         var outcome = Outcome.ok
-        for s in program.statements {
-            switch runStatement(s, in: program) {
+        for (i, s) in program.statements.enumerated() {
+            while let d = pendingSyntax.first, (d.span?.start ?? 0) < s.span.start {
+                report(d)
+                pendingSyntax.removeFirst()
+            }
+            let l = line(s.span)
+            if failedLine == l { continue }
+            let want = annotations.byLine[l]?.error
+            var result = attempt(s, in: program, expecting: want)
+            if result == .ok, let want, i + 1 == program.statements.count || line(program.statements[i + 1].span) != l {
+                report(
+                    Diagnostic(
+                        .error, "this line was expected to fail with: \(want)", source: source, span: s.span,
+                        notes: ["it ran without an error; correct the '# error:' line below it, or remove it"]))
+                result = .runtimeError
+            }
+            switch result {
             case .ok: continue
             case .quit: return .quit
-            case let o:
-                outcome = o
-                if stopAtFirstError { return o }
+            case .expectedError: failedLine = l
+            case .runtimeError:
+                outcome = .runtimeError
+                if stopAtFirstError { return outcome }
             }
         }
+        for d in pendingSyntax { report(d) }
         return outcome
     }
 
     /// Run one statement, reporting any error; the session is unchanged by a failure.
     public func runStatement(_ s: SpannedStatement, in program: Program) -> Outcome {
+        switch attempt(s, in: program, expecting: nil) {
+        case .ok, .expectedError: return .ok
+        case .quit: return .quit
+        case .runtimeError: return .runtimeError
+        }
+    }
+
+    func attempt(_ s: SpannedStatement, in program: Program, expecting: String?) -> Outcome.Attempted {
         defer { for n in session.takeNotes() { report(n) } }
+        let d: Diagnostic
         do {
             try execute(s, in: program)
             return .ok
@@ -85,16 +133,18 @@ public final class Interpreter {
         } catch is Interrupted {
             writeError("\ninterrupted: the session is as it was\n")
             return .runtimeError
-        } catch let d as Diagnostic {
-            report(d)
-            return .runtimeError
+        } catch let e as Diagnostic {
+            d = e
         } catch let e as EvalError {
-            report(Diagnostic(.error, e.message, source: program.source, span: s.span, notes: e.notes))
-            return .runtimeError
+            d = Diagnostic(.error, e.message, source: program.source, span: s.span, notes: e.notes)
         } catch {
-            report(Diagnostic(.error, "\(error)", source: program.source, span: s.span))
-            return .runtimeError
+            d = Diagnostic(.error, "\(error)", source: program.source, span: s.span)
         }
+        report(d)
+        guard let expecting else { return .runtimeError }
+        if d.message == expecting { return .expectedError }
+        writeError("  (the line below expected: \(expecting))\n")
+        return .runtimeError
     }
 
     public func report(_ d: Diagnostic) {
