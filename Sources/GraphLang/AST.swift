@@ -32,6 +32,8 @@ public struct ExprNode: Sendable {
 /// A statement, with the span of the whole statement.
 public enum Statement: Sendable {
     case define(name: String, nameSpan: Span, value: ExprID)
+    /// `name := expr`: evaluate now and store the value.
+    case assign(name: String, nameSpan: Span, value: ExprID)
     case function(name: String, nameSpan: Span, params: [String], body: ExprID)
     case print([ExprID])
     case assert(ExprID)
@@ -124,6 +126,7 @@ public final class Program: Sendable {
     public func sexpr(statement: Statement) -> String {
         switch statement {
         case .define(let n, _, let v): return "(= \(n) \(sexpr(v)))"
+        case .assign(let n, _, let v): return "(:= \(n) \(sexpr(v)))"
         case .function(let n, _, let p, let b): return "(fn \(n) (\(p.joined(separator: " "))) \(sexpr(b)))"
         case .print(let es): return "(print" + es.map { " " + sexpr($0) }.joined() + ")"
         case .assert(let e): return "(assert \(sexpr(e)))"

@@ -111,6 +111,7 @@ public struct Lexer {
             case UInt8(ascii: "^"): return tok(.caret)
             case UInt8(ascii: "'"): return tok(.quote)
             case UInt8(ascii: "="): return peek() == UInt8(ascii: "=") ? tok(.equalEqual, 2) : tok(.equal)
+            case UInt8(ascii: ":"): return peek() == UInt8(ascii: "=") ? tok(.colonEqual, 2) : tok(.colon)
             case UInt8(ascii: "!"):
                 if peek() == UInt8(ascii: "=") { return tok(.bangEqual, 2) }
             case UInt8(ascii: "~"):
@@ -169,12 +170,14 @@ public struct Lexer {
     }
 
     /// `:name args…` up to `;` or the end of the line, outside brackets and strings.
+    /// `:repeat` takes the rest of the line, `;` included: the statements it repeats.
     mutating func scanCommand() -> Token {
         let start = pos
         pos += 1
         let nameStart = pos
         while pos < end, Lexer.isIdentStart(bytes[pos]) || Lexer.isDigit(bytes[pos]) { pos += 1 }
         let name = source.text(Span(nameStart, pos))
+        let wholeLine = name == "repeat"
         let argsStart = pos
         var d = 0
         var inString = false
@@ -185,7 +188,7 @@ public struct Lexer {
                 if c == UInt8(ascii: "(") || c == UInt8(ascii: "[") { d += 1 }
                 if c == UInt8(ascii: ")") || c == UInt8(ascii: "]") { d = Swift.max(0, d - 1) }
                 if c == UInt8(ascii: "#") && d == 0 { break }
-                if (c == 10 || c == UInt8(ascii: ";")) && d == 0 { break }
+                if (c == 10 || (c == UInt8(ascii: ";") && !wholeLine)) && d == 0 { break }
             }
             pos += 1
         }

@@ -33,6 +33,13 @@ public struct Parser {
         return (Program(source: source, nodes: p.nodes, statements: stmts), p.diagnostics, p.endedInsideBracket)
     }
 
+    /// Parse the statements filling `range` of the source (what `:repeat` repeats).
+    public static func parse(_ source: SourceFile, range: Range<Int>) -> (Program, [Diagnostic]) {
+        var p = Parser(source: source, range: range)
+        let stmts = p.parseStatements()
+        return (Program(source: source, nodes: p.nodes, statements: stmts), p.diagnostics)
+    }
+
     /// Parse one expression filling `range` of the source (a command's argument).
     public static func parseExpression(_ source: SourceFile, range: Range<Int>) -> Result<(Program, ExprID), Diagnostic> {
         var p = Parser(source: source, range: range)
@@ -158,13 +165,17 @@ public struct Parser {
                 }
             default: break
             }
-            if next == .equal {
+            if next == .equal || next == .colonEqual {
                 let nameTok = advance()
-                _ = advance()
+                let op = advance()
                 if check(.newline) || check(.eof) || check(.semicolon) {
-                    throw error("expected an expression after '\(word) ='", Span(current.span.start, current.span.start + 1))
+                    throw error(
+                        "expected an expression after '\(word) \(op.kind == .equal ? "=" : ":=")'",
+                        Span(current.span.start, current.span.start + 1))
                 }
-                return done(.define(name: word, nameSpan: nameTok.span, value: try expression()))
+                let value = try expression()
+                if op.kind == .colonEqual { return done(.assign(name: word, nameSpan: nameTok.span, value: value)) }
+                return done(.define(name: word, nameSpan: nameTok.span, value: value))
             }
         }
         let e = try expression()

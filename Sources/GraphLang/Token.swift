@@ -9,6 +9,8 @@ public struct Token: Sendable, Equatable {
         case leftParen, rightParen, leftBracket, rightBracket
         case comma, semicolon, newline
         case equal, equalEqual, bangEqual, tildeEqual, less, lessEqual, greater, greaterEqual
+        /// `:=` (assign now) and `:` (in a slice, `x[2:4]`).
+        case colonEqual, colon
         case plus, minus, star, slash, at, caret, quote
         case eof
     }
@@ -32,6 +34,8 @@ extension Token.Kind {
         case .semicolon: return "';'"
         case .newline: return "end of line"
         case .equal: return "'='"
+        case .colonEqual: return "':='"
+        case .colon: return "':'"
         case .equalEqual: return "'=='"
         case .bangEqual: return "'!='"
         case .tildeEqual: return "'~='"

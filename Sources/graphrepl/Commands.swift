@@ -140,6 +140,11 @@ enum Commands {
             example: ":save session.graph", group: .session
         ) { call, interp, _ in try save(call, interp) },
         Command(
+            name: "repeat", usage: ":repeat N statement; statement…",
+            summary: "run the statements on the line N times (Ctrl-C stops between runs), as in a training loop by hand",
+            example: ":repeat 100 w := w - 0.1 * grad(f, w)", group: .session, scratch: false
+        ) { call, interp, c in try repeatStatements(call, interp, c) },
+        Command(
             name: "tutorial", usage: ":tutorial [N]", summary: "list the tutorials, or walk through tutorial N step by step",
             example: ":tutorial 3", group: .session, scratch: false
         ) { call, interp, _ in try tutorial(call, interp) },
@@ -190,6 +195,48 @@ enum Commands {
             throw args.error("'\(n)' is not defined", at: span, notes: didYouMean(n, among: interp.session.order))
         }
         for (n, _) in names { _ = interp.session.remove(n) }
+    }
+
+    /// `:repeat N stmt; stmt…`: the statements parsed once, run N times. Ctrl-C stops
+    /// between runs (or inside one, which then has no effect); the runs before it stay.
+    static func repeatStatements(_ call: Interpreter.CommandCall, _ interp: Interpreter, _ c: Command) throws {
+        let args = CommandArgs(call, usage: c.usage)
+        try args.checkLexed()
+        guard let t = args.current, case .number(let v) = t.kind, v == v.rounded(), v >= 1, v <= 1e9 else {
+            throw args.error(
+                "':repeat' needs how many times, a whole number from 1, then the statements", at: args.current?.span,
+                notes: ["usage: \(c.usage)"])
+        }
+        args.position += 1
+        guard let first = args.current else {
+            throw args.error("':repeat \(Int(v))' needs the statements to repeat", notes: ["usage: \(c.usage)"])
+        }
+        let end = call.argsStart + call.args.utf8.count
+        let (program, diagnostics) = Parser.parse(call.program.source, range: first.span.start..<end)
+        if let d = diagnostics.first { throw d }
+        let n = Int(v)
+        let started = Date()
+        var progress: ProgressBar?
+        for run in 1...n {
+            if interp.interrupted() {
+                interp.write("stopped after \(run - 1) of \(n) runs (Ctrl-C); the runs before it took effect\n")
+                return
+            }
+            do {
+                for s in program.statements { try interp.execute(s, in: program) }
+            } catch is Interrupted {
+                interp.write("\nstopped in run \(run) of \(n) (Ctrl-C); the \(run - 1) runs before it took effect\n")
+                return
+            } catch var d as Diagnostic {
+                if n > 1 { d.notes.append("in run \(run) of \(n); the runs before it took effect") }
+                throw d
+            }
+            if progress == nil, interp.outputIsTerminal, Date().timeIntervalSince(started) > 0.5 {
+                progress = ProgressBar(total: n, terminal: true, write: interp.write)
+            }
+            progress?.update(step: run, label: "run")
+        }
+        progress?.finish()
     }
 
     static func tutorial(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {

@@ -326,17 +326,18 @@ final class ProgressBar {
         return "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "]"
     }
 
-    func update(step: Int, loss: Double) {
+    func update(step: Int, loss: Double? = nil, label: String = "step") {
+        let text = "\(bar(step)) \(label) \(step)/\(total)" + (loss.map { "  loss \(formatNumber($0, digits: 6))" } ?? "")
         if terminal {
             let now = Date()
             guard step == total || now.timeIntervalSince(lastDraw) > 0.05 else { return }
             lastDraw = now
-            write("\r\(bar(step)) step \(step)/\(total)  loss \(formatNumber(loss, digits: 6))\u{1B}[K")
+            write("\r\(text)\u{1B}[K")
         } else {
             let quarter = total >= 4 ? 4 * step / total : (step == total ? 4 : 0)
             guard quarter > lastQuarter else { return }
             lastQuarter = quarter
-            write("\(bar(step)) step \(step)/\(total)  loss \(formatNumber(loss, digits: 6))\n")
+            write(text + "\n")
         }
     }
 

@@ -164,6 +164,8 @@ public final class Interpreter {
         switch s.statement {
         case .define(let name, let nameSpan, let value):
             try define(name, nameSpan: nameSpan, value, in: p)
+        case .assign(let name, let nameSpan, let value):
+            try assign(name, nameSpan: nameSpan, value, in: p)
         case .function(let name, let nameSpan, let params, let body):
             try defineFunction(name, nameSpan: nameSpan, params: params, body: body, in: p)
         // What a print, an expression or an assert compiles lives in an overlay of the
@@ -331,10 +333,14 @@ public final class Interpreter {
         }
         let refs = p.names(in: value).filter { Builtins.byName[$0] == nil }
         if let cycle = session.cycle(defining: name, references: refs) {
+            var notes = session.definition(name) == nil ? [] : ["the previous definition of '\(name)' is kept"]
+            if refs.contains(name) {
+                notes.append(
+                    "hint: to update \(name) from its current value, write '\(name) := \(p.source.text(p[value].span))'")
+            }
             throw Diagnostic(
                 .error, "'\(name)' would depend on itself: \(cycle.joined(separator: " → "))",
-                source: p.source, span: p[value].span,
-                notes: ["the previous definition of '\(name)' is kept"])
+                source: p.source, span: p[value].span, notes: notes)
         }
         let saved = session.save(name)
         session.defineNode(name, program: p, expr: value, references: refs)
@@ -343,6 +349,46 @@ public final class Interpreter {
         } catch {
             session.restore(name, saved)
             throw error
+        }
+    }
+
+    /// `name := expr`: evaluate `expr` with the current values and store the result as
+    /// `name`'s value. A leaf keeps its kind (a variable its shape, a placeholder its
+    /// declared shape); a new name becomes an input. A computed node or a function is
+    /// refused: `=` redefines those.
+    func assign(_ name: String, nameSpan: Span, _ value: ExprID, in p: Program) throws {
+        try checkName(name, nameSpan, p)
+        let v = try session.graph.scratch { try evaluate(p, value) }
+        func fail(_ message: String, notes: [String] = []) -> Diagnostic {
+            Diagnostic(.error, message, source: p.source, span: nameSpan, notes: notes)
+        }
+        if v.isSymbolic {
+            let free = p.names(in: value).filter { session.definition($0) == nil && Builtins.byName[$0] == nil }
+            throw Diagnostic(
+                .error, "':=' stores numbers, but \(format(v)) has free symbols (\(free.joined(separator: ", ")))",
+                source: p.source, span: p[value].span, notes: ["hint: give them values first"])
+        }
+        switch session.definition(name) {
+        case nil:
+            session.defineLeaf(name, kind: .input, value: v, origin: Origin(program: p, expr: value))
+        case .leaf(.placeholder, _):
+            if let want = session.placeholderShapes[name], !Session.fits(v.shape, placeholderShape: want) {
+                throw fail("'\(name)' is a placeholder of shape \(shapeText(want)); the value has shape \(shapeText(v.shape))")
+            }
+            session.setValue(name, v)
+        case .leaf(.variable, _):
+            if let have = session.values[name]?.shape, have != v.shape {
+                throw fail("'\(name)' is a variable of shape \(shapeText(have)); the value has shape \(shapeText(v.shape))")
+            }
+            session.setValue(name, v)
+        case .leaf:
+            session.setValue(name, v)
+        case .node(let dp, let de):
+            throw fail(
+                "'\(name)' is computed (\(name) = \(dp.source.text(dp[de].span))): ':=' sets the value of a leaf",
+                notes: ["hint: to define it anew, write '\(name) = …'"])
+        case .function:
+            throw fail("'\(name)' is a function: ':=' sets the value of a leaf")
         }
     }
 
