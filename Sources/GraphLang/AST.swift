@@ -52,11 +52,18 @@ public final class Program: Sendable {
     public let source: SourceFile
     public let nodes: [ExprNode]
     public let statements: [SpannedStatement]
+    /// A number no other program of this process has: a key that stays unique after the
+    /// program is gone (an object's address may be reused).
+    public let serial: Int
+
+    nonisolated(unsafe) static var made = 0
 
     public init(source: SourceFile, nodes: [ExprNode], statements: [SpannedStatement]) {
         self.source = source
         self.nodes = nodes
         self.statements = statements
+        Program.made += 1
+        serial = Program.made
     }
 
     public subscript(id: ExprID) -> ExprNode { nodes[id] }

@@ -170,6 +170,15 @@ final class CommandArgs {
         }
     }
 
+    /// The output named first (`output()`, or any name when a file name may follow) and
+    /// the engine's query about it, its warnings shown.
+    func query(_ interp: Interpreter, fileFollows: Bool = false) throws -> DerivativeQuery {
+        let out = try fileFollows ? name("the name of an output") : output()
+        let q = try interp.session.query(try definedNode(out, in: interp.session), interrupted: interp.interrupted)
+        interp.warnAll(q.warnings)
+        return q
+    }
+
     /// The node of a name to differentiate with respect to: a definition, or a free
     /// symbol the graph uses.
     func anyNode(_ w: (String, Span), in session: Session) throws -> Int {

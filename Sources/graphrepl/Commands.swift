@@ -178,6 +178,12 @@ enum Commands {
                 notes: didYouMean(call.name, among: registry.map(\.name)) + ["hint: :help lists the commands"])
         }
         if command.scratch {
+            // The definitions it names are compiled for good; only its own work is dropped.
+            interp.session.precompile(
+                CommandArgs(call, usage: command.usage).tokens.compactMap {
+                    if case .identifier(let n) = $0.kind { return n }
+                    return nil
+                })
             try interp.session.graph.scratch { try command.run(call, interp, command) }
         } else {
             try command.run(call, interp, command)

@@ -21,13 +21,7 @@ struct DerivativeCommands {
     // MARK: - Helpers
 
     /// The output named first, and the query about it.
-    func query() throws -> DerivativeQuery {
-        let out = try args.output()
-        let root = try args.definedNode(out, in: session)
-        let q = try session.query(root, interrupted: interp.interrupted)
-        interp.warnAll(q.warnings)
-        return q
-    }
+    func query() throws -> DerivativeQuery { try args.query(interp) }
 
     /// The nodes named after `wrt`, each resolved to what the derivative is taken with
     /// respect to (errors at the name).
@@ -94,6 +88,8 @@ struct DerivativeCommands {
                 let from = shapeText(q.values[e.child]?.shape ?? [])
                 let to = shapeText(q.values[e.parent]?.shape ?? [])
                 lines.append("  \(name): a \(m)×\(k) Jacobian (\(op) of shapes \(from) → \(to))")
+            case .none:
+                lines.append("  \(name): none (derivatives are not taken through jacobian(…))")
             }
         }
         let tensors = q.isScalarGraph ? "" : " (see :jacobian for tensor edges)"
@@ -365,9 +361,12 @@ struct DerivativeCommands {
             ])
         }
         let out = q.label(q.output)
-        var s = "gradients of \(out) against central finite differences (step h = 1e-6·max(1, |x|)):\n"
+        let (r, a, h) = (
+            DerivativeQuery.checkRelativeTolerance, DerivativeQuery.checkAbsoluteTolerance, DerivativeQuery.checkStep
+        )
+        var s = "gradients of \(out) against central finite differences (step h = \(formatNumber(h))·max(1, |x|)):\n"
         s += Commands.table(table, indent: "  ")
-        let rule = "1e-5·max(|g|, |fd|) + 1e-8·max(1, |\(out)|)"
+        let rule = "\(formatNumber(r))·max(|g|, |fd|) + \(formatNumber(a))·max(1, |\(out)|)"
         if rows.contains(where: \.undefined) {
             s += "some differences are not finite: x ± h leaves the domain of a function (log, sqrt) there\n"
         } else if rows.allSatisfy(\.agrees) {

@@ -84,6 +84,12 @@ struct NetworkCommands {
         guard let first = ts.first, first.span.start < outEnd else {
             throw error("':run' needs an output", notes: ["usage: \(usage)"])
         }
+        // The output first, so that the free symbols it uses can be fed.
+        let out: Int
+        switch Parser.parseExpression(call.program.source, range: first.span.start..<outEnd) {
+        case .failure(let d): throw d
+        case .success(let (p, e)): out = try session.compile(p, e)
+        }
         var feeds: [String: Value] = [:]
         if let w = with {
             let bounds = [w] + commas + [ts.count]
@@ -98,16 +104,12 @@ struct NetworkCommands {
                 feeds[n] = v
             }
         }
-        switch Parser.parseExpression(call.program.source, range: first.span.start..<outEnd) {
-        case .failure(let d): throw d
-        case .success(let (p, e)):
-            do {
-                interp.write(interp.format(try interp.evaluate(p, e, feeds: feeds)) + "\n")
-            } catch var d as Diagnostic where !feeds.isEmpty {
-                // The error may come from a fed value: say which were fed.
-                d.notes.append("with \(feeds.keys.sorted().joined(separator: ", ")) fed by this :run")
-                throw d
-            }
+        do {
+            interp.write(interp.format(try interp.value(of: out, feeds: feeds)) + "\n")
+        } catch var d as Diagnostic where !feeds.isEmpty {
+            // The error may come from a fed value: say which were fed.
+            d.notes.append("with \(feeds.keys.sorted().joined(separator: ", ")) fed by this :run")
+            throw d
         }
     }
 

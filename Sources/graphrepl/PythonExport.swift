@@ -172,7 +172,7 @@ extension ViewCommands {
             throw args.error(
                 "':export' writes Python: ':export python OUT [file.py]'", at: args.current?.span, notes: ["usage: \(usage)"])
         }
-        let q = try query(args, fileFollows: true)
+        let q = try args.query(interp, fileFollows: true)
         let script = try pythonScript(q)
         guard let (path, _) = args.rest() else {
             interp.write(script)

@@ -19,14 +19,6 @@ struct ViewCommands {
     func error(_ message: String, notes: [String] = []) -> Diagnostic { call.diagnostic(message, notes: notes) }
 
     /// The output named first, and the engine's query about it (values, warnings shown).
-    func query(_ args: CommandArgs, fileFollows: Bool = false) throws -> DerivativeQuery {
-        let out = try fileFollows ? args.name("the name of an output") : args.output()
-        let root = try args.definedNode(out, in: session)
-        let q = try session.query(root, interrupted: interp.interrupted)
-        interp.warnAll(q.warnings)
-        return q
-    }
-
     /// The width to draw in: the terminal's, COLUMNS, or 80 (captured output: 80 unless
     /// COLUMNS says otherwise).
     static func terminalWidth(_ interp: Interpreter) -> Int {
@@ -114,18 +106,20 @@ struct ViewCommands {
         return Commands.short(text, max(8, limit - shape.count)) + shape
     }
 
-    /// The lines of each node's box.
-    func labels(_ v: View, _ q: DerivativeQuery, grad: Bool, partials: Bool, limit: Int) throws -> [Int: [String]] {
+    /// Every adjoint, for `:graph … grad`.
+    func adjoints(_ q: DerivativeQuery) throws -> [Int: Value] {
+        do {
+            return try q.adjoints().adjoints
+        } catch let e as EvalError {
+            throw error("'grad' needs a scalar output: " + e.message, notes: e.notes)
+        }
+    }
+
+    /// The lines of each node's box; `adjoints` (nil: none shown) from `adjoints(_:)`.
+    func labels(_ v: View, _ q: DerivativeQuery, adjoints: [Int: Value]?, partials: Bool, limit: Int) throws -> [Int: [String]] {
         let root = q.output
         let values = q.values
-        var adjoints: [Int: Value] = [:]
-        if grad {
-            do {
-                adjoints = try q.adjoints().adjoints
-            } catch let e as EvalError {
-                throw error("'grad' needs a scalar output: " + e.message, notes: e.notes)
-            }
-        }
+        let grad = adjoints != nil
         var out: [Int: [String]] = [:]
         let rootName = graph.nodes[root].name ?? "out"
         // A collapsed call reads as the call: layer(W, x, b).
@@ -157,7 +151,7 @@ struct ViewCommands {
             if grad {
                 lines.append(
                     Commands.short(
-                        "∂\(rootName)/∂\(short(n)) = " + (adjoints[n].map { shortValue($0, limit) } ?? "0"),
+                        "∂\(rootName)/∂\(short(n)) = " + (adjoints?[n].map { shortValue($0, limit) } ?? "0"),
                         limit))
             }
             if partials, v.modules[n] == nil {
@@ -173,6 +167,8 @@ struct ViewCommands {
                         lines.append("\(name) = 0")
                     case .jacobian(let m, let k):
                         lines.append(Commands.short("\(name): \(m)×\(k) Jacobian", limit))
+                    case .none:
+                        break
                     }
                 }
             }
@@ -186,7 +182,7 @@ struct ViewCommands {
 
     func drawGraph() throws {
         let args = CommandArgs(call, usage: usage)
-        let q = try query(args)
+        let q = try args.query(interp)
         let root = q.output
         var grad = false
         var partials = false
@@ -215,7 +211,7 @@ struct ViewCommands {
                     notes: didYouMean(args.text(t), among: ["grad", "partials", "open", "ascii", "depth="]) + ["usage: \(usage)"])
             }
         }
-        let composites = ["cross_entropy", "mse", "dot"]
+        let composites = Builtin.allCases.filter(\.isComposite).map(\.name)
         for f in open where !session.functionNames.contains(f) && !composites.contains(f) {
             throw error(
                 "'\(f)' is not a function of this session", notes: didYouMean(f, among: session.functionNames + composites))
@@ -226,8 +222,9 @@ struct ViewCommands {
         drawing.ascii = ascii || interp.asciiOnly
         drawing.maxWidth = width
         var why = ""
+        let adjoints = try grad ? self.adjoints(q) : nil
         for limit in [30, 20, 14] {
-            let ls = try labels(v, q, grad: grad, partials: partials, limit: limit)
+            let ls = try labels(v, q, adjoints: adjoints, partials: partials, limit: limit)
             let (text, reason) = drawing.draw(nodes: v.nodes, edges: v.edges.map { ($0.child, $0.parent) }, labels: ls)
             if let text {
                 interp.write(drawing.ascii ? asciiOnly(text) : text)
@@ -250,7 +247,7 @@ struct ViewCommands {
     func dotText(_ q: DerivativeQuery) throws -> String {
         let root = q.output
         let v = view(q, open: [], depth: nil)
-        let ls = try labels(v, q, grad: false, partials: false, limit: 60)
+        let ls = try labels(v, q, adjoints: nil, partials: false, limit: 60)
         var s =
             "digraph \"\(ViewCommands.dotEscape(graph.label(root)))\" {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n"
         for n in v.nodes {
@@ -270,7 +267,7 @@ struct ViewCommands {
 
     func dot() throws {
         let args = CommandArgs(call, usage: usage)
-        let q = try query(args, fileFollows: true)
+        let q = try args.query(interp, fileFollows: true)
         let root = q.output
         let outName = graph.label(root)
         let text = try dotText(q)

@@ -296,3 +296,45 @@ final class DerivativeEdgeCaseTests: XCTestCase {
         XCTAssertEqual(Captured().run("print 4e15"), "4000000000000000\n")
     }
 }
+
+/// What a review of the derivative core found.
+final class DerivativeReviewTests: XCTestCase {
+    func testEveryPrintOfAGeneratorDrawsNewNumbers() {
+        let c = Captured()
+        var seen = Set<String>()
+        for _ in 0..<50 { seen.insert(c.run("print uniform([2], 0, 1)")) }
+        XCTAssertEqual(seen.count, 50, "a random call typed again drew numbers already drawn")
+    }
+
+    func testNoPartialIsClaimedThroughAJacobianNode() {
+        let c = Captured()
+        _ = c.run("x = 2; f = x^3; H = jacobian(f, x)")
+        let p = c.run(":partials H")
+        XCTAssertFalse(p.contains("∂H/"), p)
+        let g = c.run(":graph H partials")
+        XCTAssertFalse(g.contains("∂H/∂f = 0") || g.contains("∂H/∂x = 0"), g)
+        XCTAssertTrue(g.contains("∂f/∂x = 3*x^(3 - 1) = 12"), g)
+    }
+
+    func testTrainingAVariableTheLossDoesNotUseIsRefused() {
+        let c = Captured()
+        _ = c.run("w = variable(1); u = variable(2); L = (w - 3)^2")
+        XCTAssertTrue(c.fail(":train L wrt u steps=3").contains("L does not use 'u': training it would change nothing"), c.err)
+    }
+
+    func testRunFeedsAFreeSymbolOfTheOutputExpression() {
+        XCTAssertEqual(Captured().run(":run q * 2 + r with q = 3, r = 1"), "7\n")
+    }
+
+    func testCommandsAfterARedefinitionKeepTheGraphTheyCompile() {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; c = a + b; e = c * c")
+        _ = c.run("c = a * b")  // e's graph is compiled anew
+        _ = c.run(":grad e")
+        let graph = c.driver.interpreter.session.graph
+        let size = graph.nodes.count
+        XCTAssertNotNil(graph.named["e"], "e was compiled for the command and dropped with its scratch work")
+        _ = c.run(":grad e; print e")
+        XCTAssertEqual(graph.nodes.count, size)
+    }
+}

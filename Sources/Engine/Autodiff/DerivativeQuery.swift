@@ -25,18 +25,21 @@ public final class DerivativeQuery {
 
     /// Evaluate the output's cone, with `feeds` for leaves (inputs, variables and
     /// placeholders alike).
+    /// `order`, when given, must be the output's cone (a caller asking many questions of
+    /// one graph, as training does, computes it once).
     public init(
-        session: Session, output: Int, feeds: [String: Value] = [:], interrupted: @escaping () -> Bool = { false }
+        session: Session, output: Int, feeds: [String: Value] = [:], order: [Int]? = nil,
+        interrupted: @escaping () -> Bool = { false }
     ) throws {
         self.session = session
         self.graph = session.graph
         self.output = output
         self.feeds = feeds
         self.interrupted = interrupted
-        order = graph.order([output])
+        self.order = order ?? graph.order([output])
         var ev = Evaluator(graph: graph, leafValue: session.leafValues(feeds: feeds))
         ev.interrupted = interrupted
-        values = try ev.run(order)
+        values = try ev.run(self.order)
         warnings = ev.warnings
     }
 
@@ -73,7 +76,7 @@ public final class DerivativeQuery {
 
     /// The nodes a derivative is taken with respect to, for the node `x` a user named
     /// (`Graph.independents`).
-    public func independents(_ x: Int) throws -> [Int] { try graph.independents(x, of: output) }
+    public func independents(_ x: Int) throws -> [Int] { try graph.independents(x, of: output, cone: order) }
 
     /// Nodes that depend on some leaf with a derivative: the ones with tangents and
     /// adjoints (the output always, for the seed). With `structural`, through the edges of
@@ -123,14 +126,26 @@ public final class DerivativeQuery {
         return try adj[x].map { try Op.broadcastLike.evaluate([$0, xv]) } ?? zeros(xv.shape)
     }
 
-    /// ∂output/∂x for every x of `xs` by one reverse sweep, each shaped like its node.
-    public func gradients(_ xs: [Int]) throws -> [Value] {
-        try requireScalarOutput("a gradient")
+    /// The nodes of the cone that depend on any of `xs`: what a reverse sweep for their
+    /// gradients visits.
+    public func dependents(_ xs: [Int]) -> NodeMap<Bool> {
         var dep = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
-        for x in xs {
-            let d = graph.dependsOn(x, order: order)
-            for n in order where d[n] == true { dep[n] = true }
+        for x in xs { dep[x] = true }
+        for n in order where dep[n] != true {
+            guard case .op(let op) = graph.nodes[n].kind else { continue }
+            for (i, c) in graph.nodes[n].inputs.enumerated() where op.isDifferentiableInput(i) && dep[c] == true {
+                dep[n] = true
+                break
+            }
         }
+        return dep
+    }
+
+    /// ∂output/∂x for every x of `xs` by one reverse sweep, each shaped like its node.
+    /// `dep`, when given, is `dependents(xs)` computed once by the caller.
+    public func gradients(_ xs: [Int], dep given: NodeMap<Bool>? = nil) throws -> [Value] {
+        try requireScalarOutput("a gradient")
+        let dep = given ?? dependents(xs)
         let (adj, _) = try Sweeps.reverseValues(
             graph: graph, order: order, values: values, output: output, seed: try ones(value.shape), dep: dep)
         return try xs.map { x in
@@ -183,6 +198,8 @@ public final class DerivativeQuery {
             case zero
             /// A tensor edge: an m×k Jacobian.
             case jacobian(rows: Int, columns: Int)
+            /// An edge into a `jacobian(…)` node: no derivative is taken through it.
+            case none
         }
         public var child: Int
         public var parent: Int
@@ -209,6 +226,7 @@ public final class DerivativeQuery {
 
     /// The partial of one edge.
     public func partial(_ parent: Int, _ slot: Int, formula: Bool) throws -> EdgePartial.Partial {
+        guard graph.nodes[parent].op != nil else { return .none }
         let c = graph.nodes[parent].inputs[slot]
         let m = values[parent]?.count ?? 0
         let k = values[c]?.count ?? 0
@@ -411,17 +429,20 @@ public final class DerivativeQuery {
 
     /// The Jacobian of the output with respect to `xs`, by whichever mode needs fewer
     /// passes, and the same as formulas in the leaves.
-    public func jacobian(_ xs: [Int]) throws -> JacobianReport {
-        try graph.scratch { try jacobianOf(output, xs) }
+    /// `formulaLimit`: the largest Jacobian also computed as formulas.
+    public func jacobian(_ xs: [Int], formulaLimit: Int = 400) throws -> JacobianReport {
+        try graph.scratch { try jacobianOf(output, xs, formulaLimit: formulaLimit) }
     }
 
     /// The Hessian: the Jacobian of the gradient (a gradient graph for each node of `xs`,
     /// then the Jacobian of each, their rows one after the other, so the nodes may have
     /// different shapes).
-    public func hessian(_ xs: [Int]) throws -> JacobianReport {
+    public func hessian(_ xs: [Int], formulaLimit: Int = 400) throws -> JacobianReport {
         try requireScalarOutput("a Hessian")
         return try graph.scratch {
-            let blocks = try xs.map { try jacobianOf(try graph.gradientNode(of: output, wrt: $0, origin: nil), xs) }
+            let blocks = try xs.map {
+                try jacobianOf(try graph.gradientNode(of: output, wrt: $0, origin: nil), xs, formulaLimit: formulaLimit)
+            }
             var report = blocks[0]
             for b in blocks.dropFirst() {
                 report.value = try Value.rows(report.value, b.value)
@@ -433,7 +454,7 @@ public final class DerivativeQuery {
         }
     }
 
-    func jacobianOf(_ y: Int, _ xs: [Int]) throws -> JacobianReport {
+    func jacobianOf(_ y: Int, _ xs: [Int], formulaLimit: Int) throws -> JacobianReport {
         let id = graph.append(Node(kind: .jacobian, inputs: [y] + xs))
         var ev = Evaluator(graph: graph, leafValue: session.leafValues(feeds: feeds))
         ev.interrupted = interrupted
@@ -441,7 +462,11 @@ public final class DerivativeQuery {
         let vs = try ev.run(graph.order([id]))
         let r = try ev.jacobian(id, values: vs)
         var formula: Value?
-        if !r.value.isSymbolic, let s = try? symbolicValue(id), s.invalidReason == nil, s.isSymbolic { formula = s }
+        if !r.value.isSymbolic, r.value.count <= formulaLimit, let s = try? symbolicValue(id), s.invalidReason == nil,
+            s.isSymbolic
+        {
+            formula = s
+        }
         return JacobianReport(value: r.value, formula: formula, mode: r.mode, passes: r.passes, rules: r.rules)
     }
 
@@ -468,6 +493,8 @@ public final class DerivativeQuery {
     /// 0 against 1e-10 agrees, while a real error stands out.
     public static let checkRelativeTolerance = 1e-5
     public static let checkAbsoluteTolerance = 1e-8
+    /// The step of central differences, relative to max(1, |x|).
+    public static let checkStep = 1e-6
 
     /// Each gradient against central differences with step h = 1e-6·max(1, |x|), the
     /// node held at x ± h through an override: no value of the session changes, whatever
@@ -477,19 +504,20 @@ public final class DerivativeQuery {
         try requireScalarOutput("a gradient check")
         guard let f0 = value.scalarValue else { throw EvalError("\(label(output)) has no numeric value") }
         var rows: [CheckRow] = []
-        for x in xs {
+        let gradients = try gradients(xs)
+        for (x, g) in zip(xs, gradients) {
             guard let x0 = try valueOf(x).numeric else { throw freeSymbolsError("finite differences need numbers") }
-            let g = try gradient(x)
             guard let gn = g.numeric else { throw freeSymbolsError("finite differences need numbers") }
+            let unchanged = valuesNotDownstream(of: x)
             var fd = x0
             for k in 0..<x0.count {
                 if interrupted() { throw Interrupted() }
-                let h = 1e-6 * Swift.max(1, Swift.abs(x0.data[k]))
+                let h = DerivativeQuery.checkStep * Swift.max(1, Swift.abs(x0.data[k]))
                 var p = x0
                 p.data[k] = x0.data[k] + h
-                let fp = try valueWith(x, held: .num(p))
+                let fp = try valueWith(x, held: .num(p), unchanged)
                 p.data[k] = x0.data[k] - h
-                let fm = try valueWith(x, held: .num(p))
+                let fm = try valueWith(x, held: .num(p), unchanged)
                 fd.data[k] = (fp - fm) / (2 * h)
             }
             var worst = 0.0
@@ -511,11 +539,26 @@ public final class DerivativeQuery {
         return rows
     }
 
-    /// The output's value with node `x` held at `v`.
-    func valueWith(_ x: Int, held v: Value) throws -> Double {
+    /// The cone's values of the nodes that do not depend on `x` through any input (what
+    /// holding `x` at another value leaves as it is).
+    func valuesNotDownstream(of x: Int) -> NodeMap<Value> {
+        var downstream = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
+        downstream[x] = true
+        var kept = NodeMap<Value>(graphSize: graph.nodes.count, touched: order.count)
+        for n in order {
+            if n != x, graph.nodes[n].inputs.contains(where: { downstream[$0] == true }) { downstream[n] = true }
+            if downstream[n] != true, let v = values[n] { kept[n] = v }
+        }
+        return kept
+    }
+
+    /// The output's value with node `x` held at `v`; `unchanged` holds the values that do
+    /// not depend on x, which are not computed again.
+    func valueWith(_ x: Int, held v: Value, _ unchanged: NodeMap<Value>) throws -> Double {
         var ev = Evaluator(graph: graph, leafValue: session.leafValues(feeds: feeds))
         ev.interrupted = interrupted
         ev.overrides = [x: v]
+        ev.known = unchanged
         let vs = try ev.run(order)
         return vs[output]?.scalarValue ?? .nan
     }

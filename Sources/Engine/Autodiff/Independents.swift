@@ -6,8 +6,8 @@ extension Graph {
     /// adjoint). A list written of nodes, `[x1, x2, x3]`, that `output` does not use as a
     /// whole stands for its elements (nested lists too), one after the other. Constants
     /// and numbers have no derivative and are refused.
-    public func independents(_ x: Int, of output: Int) throws -> [Int] {
-        let cone = order([output])
+    public func independents(_ x: Int, of output: Int, cone given: [Int]? = nil) throws -> [Int] {
+        let cone = given ?? order([output])
         var out: [Int] = []
         var stack = [x]
         while let n = stack.popLast() {
@@ -62,15 +62,5 @@ extension Graph {
         }
         let (adj, _) = try Sweeps.reverse(&b, graph: self, order: cone, value: { $0 }, output: f, seed: seed, dep: dep)
         return try adj[x] ?? b.apply(.zerosLike, [x])
-    }
-
-    /// The gradient of `f` with respect to the nodes a user named by `x`: one node when
-    /// `x` is itself the independent quantity, the list of gradients when it stands for
-    /// a list.
-    public func gradientNode(of f: Int, wrtNamed x: Int, origin: Origin?, call: Int? = nil) throws -> Int {
-        let xs = try independents(x, of: f)
-        if xs.count == 1, xs[0] == x { return try gradientNode(of: f, wrt: x, origin: origin, call: call) }
-        let parts = try xs.map { try gradientNode(of: f, wrt: $0, origin: origin, call: call) }
-        return append(Node(kind: .op(.stack), inputs: parts, origin: origin, call: call))
     }
 }

@@ -61,8 +61,7 @@ public enum Paths {
             let follows: Bool
             switch node.kind {
             case .op(let op): follows = op.carriesDependence(i)
-            case .jacobian: follows = i == 0
-            default: follows = false
+            default: follows = false  // not through jacobian(…): no derivative is taken there
             }
             return follows && dep[c] == true ? PathEdge(child: c, parent: n, slot: i) : nil
         }

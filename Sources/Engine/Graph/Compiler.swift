@@ -313,13 +313,13 @@ struct Compiler {
         case .uniform: return op(.uniform(seed: generatorSeed(p, e)), [r(0), r(1), r(2)])
         case .normal: return op(.normal(seed: generatorSeed(p, e)), [r(0), r(1), r(2)])
         case .grad:
-            return try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
+            return try gradient(of: r(0), wrt: r(1), try independents(r(1), of: r(0), p, args[1]), e, p, env)
         case .jacobian:
             let xs = try independents(r(1), of: r(0), p, args[1])
             return add(.jacobian, [r(0)] + xs, p, e, env)
         case .hessian:
             let xs = try independents(r(1), of: r(0), p, args[1])
-            let g = try gradient(of: r(0), wrt: r(1), p, args[1], e, env)
+            let g = try gradient(of: r(0), wrt: r(1), xs, e, p, env)
             return add(.jacobian, [g] + xs, p, e, env)
         case .variable, .placeholder, .constant:
             // Refused by checkCall: they make leaves, in definitions only.
@@ -343,21 +343,21 @@ struct Compiler {
     /// which generators are first compiled (definitions compile as they are made), so a
     /// script gives the same numbers whatever its file is called.
     func generatorSeed(_ p: Program, _ e: ExprID) -> UInt64 {
-        session.generatorSeed(for: GeneratorKey(program: ObjectIdentifier(p), expr: e))
+        session.generatorSeed(for: GeneratorKey(program: p.serial, expr: e))
     }
 
     /// The nodes `grad`, `jacobian` or `hessian` differentiate with respect to, with
     /// errors located at the argument.
     func independents(_ x: Int, of f: Int, _ p: Program, _ xe: ExprID) throws -> [Int] {
         let xs: [Int]
+        let cone = graph.order([f])
         do {
-            xs = try graph.independents(x, of: f)
+            xs = try graph.independents(x, of: f, cone: cone)
         } catch let err as EvalError {
             throw fail(p, xe, err.message, notes: err.notes)
         }
         // A name nothing defines and f does not use is most likely a slip: its derivative
         // is 0, and a note says why.
-        let cone = graph.order([f])
         for x in xs {
             guard case .leaf(let name, .symbol) = graph.nodes[x].kind, graph.dependsOn(x, order: cone)[f] != true else {
                 continue
@@ -378,11 +378,14 @@ struct Compiler {
         return xs
     }
 
-    /// `grad(f, x)` as new graph nodes (see `Graph.gradientNode`).
-    mutating func gradient(of f: Int, wrt x: Int, _ p: Program, _ xe: ExprID, _ e: ExprID, _ env: Int) throws -> Int {
-        _ = try independents(x, of: f, p, xe)
+    /// `grad(f, x)` as new graph nodes (see `Graph.gradientNode`): for the independents
+    /// `xs` the user's `x` stands for, one gradient, or the list of them.
+    mutating func gradient(of f: Int, wrt x: Int, _ xs: [Int], _ e: ExprID, _ p: Program, _ env: Int) throws -> Int {
+        let origin = Origin(program: p, expr: e)
         do {
-            return try graph.gradientNode(of: f, wrtNamed: x, origin: Origin(program: p, expr: e), call: envCalls[env])
+            if xs.count == 1, xs[0] == x { return try graph.gradientNode(of: f, wrt: x, origin: origin, call: envCalls[env]) }
+            let parts = try xs.map { try graph.gradientNode(of: f, wrt: $0, origin: origin, call: envCalls[env]) }
+            return add(.op(.stack), parts, p, e, env)
         } catch let err as EvalError {
             throw fail(p, e, err.message, notes: err.notes)
         }
@@ -402,6 +405,16 @@ extension Session {
     public func node(named name: String) throws -> Int {
         var c = Compiler(session: self, graph: graph)
         return try c.compile(name: name, at: nil)
+    }
+
+    /// Compile the definitions among `names` that are not compiled yet, so that work in a
+    /// scratch overlay (a `print`, a command) finds them in the graph rather than
+    /// compiling them anew each time. Errors are left for that work to report.
+    public func precompile(_ names: some Sequence<String>) {
+        let g = graph
+        for n in names where g.named[n] == nil {
+            if case .node = definition(n) { _ = try? node(named: n) }
+        }
     }
 
     /// Compile an expression of a program into the session's graph.

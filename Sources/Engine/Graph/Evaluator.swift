@@ -11,9 +11,10 @@ public struct Evaluator {
     /// Checked between nodes; when it returns true the evaluation stops (Ctrl-C).
     public var interrupted: () -> Bool = { false }
     /// Values that replace what some nodes would compute (a node held at a point, as
-    /// finite differences with respect to any node need); their inputs are not needed.
+    /// finite differences with respect to any node need).
     public var overrides: [Int: Value] = [:]
-    /// Values already computed (a query's), reused for the nodes they cover.
+    /// Values already computed (a query's), reused for the nodes they cover: they must
+    /// not depend on an override.
     public var known: NodeMap<Value>?
 
     public init(graph: Graph, leafValue: @escaping (String, LeafKind) throws -> Value) {

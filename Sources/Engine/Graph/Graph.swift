@@ -137,10 +137,13 @@ public final class Graph: @unchecked Sendable {
         return dep
     }
 
-    /// Run `body` with an overlay on the graph: every node, call and name it adds is
-    /// dropped afterwards, on every exit path, so read-only work (a `print`, a command,
-    /// the rules a trace shows) leaves the session's graph as it was. Nodes that existed
-    /// before are never changed by scratch work, so what it drops nothing else refers to.
+    /// Run `body` with an overlay on the graph: every node and call it adds, and every
+    /// name bound to such a node, is dropped afterwards, on every exit path, so read-only
+    /// work (a `print`, a command, the rules a trace shows) leaves the graph as it was.
+    /// Nodes made before refer only to nodes made before them, so nothing that stays
+    /// refers to what is dropped. Names bound inside to older nodes stay (they are what
+    /// compiling them would give again); session state outside the graph (generator
+    /// seeds, notes) is not the overlay's concern.
     public func scratch<R>(_ body: () throws -> R) rethrows -> R {
         let nodeMark = nodes.count
         let callMark = calls.count

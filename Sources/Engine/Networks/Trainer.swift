@@ -28,6 +28,10 @@ public struct Trainer {
     public private(set) var dataLeaves: [String] = []
     public private(set) var dataSize = 0
     let leafIDs: [Int]
+    /// The loss's cone and the nodes that depend on the variables: the graph does not
+    /// change while training, so they are found once.
+    let order: [Int]
+    let dep: NodeMap<Bool>
     var rng: SplitMix64
     var m: [[Double]]
     var v: [[Double]]
@@ -68,6 +72,11 @@ public struct Trainer {
             throw EvalError("'\(n)' is not a variable: training updates variables only", notes: didYouMeanVariable(n, session))
         }
         leafIDs = try variables.map { try session.node(named: $0) }
+        for (name, id) in zip(variables, leafIDs) where !inCone.contains(id) {
+            throw EvalError("\(q.label(loss)) does not use '\(name)': training it would change nothing")
+        }
+        order = q.order
+        dep = q.dependents(leafIDs)
         if let b = batch {
             let candidates = q.order.compactMap { id -> (String, Int)? in
                 guard let (n, k) = graph.nodes[id].leaf, k == .input || k == .placeholder,
@@ -100,14 +109,14 @@ public struct Trainer {
                 feeds[name] = .num(Tensor(shape: [b] + t.shape.dropFirst(), data: data))
             }
         }
-        let q = try session.query(loss, feeds: feeds, interrupted: interrupted)
+        let q = try DerivativeQuery(session: session, output: loss, feeds: feeds, order: order, interrupted: interrupted)
         guard let lv = q.value.scalarValue else { throw EvalError("\(q.label(loss)) must be a scalar loss, with numbers") }
-        step += 1
-        guard lv.isFinite else { throw Stop.notFinite(step: step, loss: lv, warnings: q.warnings) }
-        let gradients = try q.gradients(leafIDs).map { g -> Tensor<Double> in
+        guard lv.isFinite else { throw Stop.notFinite(step: step + 1, loss: lv, warnings: q.warnings) }
+        let gradients = try q.gradients(leafIDs, dep: dep).map { g -> Tensor<Double> in
             guard let t = g.numeric else { throw q.freeSymbolsError("training needs numbers") }
             return t
         }
+        step += 1
         // Only after every gradient: an interrupt inside a sweep leaves the step undone.
         for (i, name) in variables.enumerated() {
             guard var w = session.values[name]?.numeric else { continue }

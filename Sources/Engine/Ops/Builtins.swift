@@ -243,6 +243,17 @@ public enum Builtin: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether it is made of several ops, drawn as one box (as user functions are).
+    public var isComposite: Bool {
+        switch self {
+        case .dot, .crossEntropy, .mse: return true
+        case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign, .pow, .sum, .mean,
+            .max, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .zeros, .ones, .eye, .uniform, .normal, .grad,
+            .jacobian, .hessian, .loadCSV, .variable, .placeholder, .constant:
+            return false
+        }
+    }
+
     /// Whether it makes a leaf and must be the whole right-hand side of a definition.
     public var isLeafMaker: Bool {
         switch self {

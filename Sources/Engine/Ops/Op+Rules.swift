@@ -38,9 +38,6 @@ extension Op {
     @inline(__always)
     public func carriesDependence(_ i: Int) -> Bool { !isDifferentiable || isDifferentiableInput(i) }
 
-    /// Which of `n` inputs carry derivatives.
-    public func differentiableInputs(_ n: Int) -> [Bool] { (0..<n).map(isDifferentiableInput) }
-
     /// f'(x) for an elementwise function, from its input x and output y = f(x).
     /// - exp' = y; log' = 1/x; sqrt' = 0.5/y; sin' = cos x; cos' = −sin x; tan' = 1 + y²;
     ///   tanh' = 1 − y²; σ' = y·(1 − y); softplus' = σ(x).

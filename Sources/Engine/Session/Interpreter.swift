@@ -171,14 +171,17 @@ public final class Interpreter {
         // What a print, an expression or an assert compiles lives in an overlay of the
         // graph that is dropped afterwards: reading leaves the session as it was.
         case .print(let exprs):
+            for e in exprs { session.precompile(p.names(in: e)) }
             var parts: [String] = []
             try session.graph.scratch { for e in exprs { parts.append(format(try evaluate(p, e))) } }
             write(parts.joined(separator: " ") + "\n")
             noteLikelyTypos(p, exprs)
         case .expression(let e):
+            session.precompile(p.names(in: e))
             write(format(try session.graph.scratch { try evaluate(p, e) }) + "\n")
             noteLikelyTypos(p, [e])
         case .assert(let e):
+            session.precompile(p.names(in: e))
             try session.graph.scratch { try check(p, e) }
         case .command(let name, let args, let argsStart):
             guard let commands else {

@@ -51,13 +51,12 @@ extension Session {
 
     /// Evaluate nodes; returns every value of their cone.
     public func evaluate(
-        _ roots: [Int], feeds: [String: Value] = [:], symbolic: Bool = false, overrides: [Int: Value] = [:],
-        warnings: inout [Diagnostic], interrupted: @escaping () -> Bool = { false }
+        _ roots: [Int], feeds: [String: Value] = [:], symbolic: Bool = false, warnings: inout [Diagnostic],
+        interrupted: @escaping () -> Bool = { false }
     ) throws -> NodeMap<Value> {
         let g = graph
         var ev = Evaluator(graph: g, leafValue: leafValues(feeds: feeds, symbolic: symbolic))
         ev.interrupted = interrupted
-        ev.overrides = overrides
         let values = try ev.run(g.order(roots))
         warnings.append(contentsOf: ev.warnings)
         return values

@@ -238,6 +238,7 @@ extension Session {
 
 /// A random generator call in the source: its program and expression.
 struct GeneratorKey: Hashable {
-    let program: ObjectIdentifier
+    /// `Program.serial`: unique for the life of the process.
+    let program: Int
     let expr: Int
 }

@@ -337,3 +337,77 @@ func matmulLoop(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) thro
     if stopped { throw Interrupted() }
     return c
 }
+
+/// One axis of a slice `x[2:4, 1]`, 1-based and inclusive as users write it.
+public enum SliceAxis: Hashable, Sendable {
+    /// One position: the axis is dropped.
+    case at(Int)
+    /// `lo:hi`, either end open (nil: from the first, or to the last).
+    case range(Int?, Int?)
+
+    /// How it is written: `2:4`, `:`, `3`.
+    public var text: String {
+        switch self {
+        case .at(let i): return String(i)
+        case .range(let lo, let hi): return (lo.map(String.init) ?? "") + ":" + (hi.map(String.init) ?? "")
+        }
+    }
+}
+
+extension Tensor {
+    /// The flat offsets a slice takes, in order, and the slice's shape. Axes not named
+    /// are taken whole.
+    public func sliceOffsets(_ axes: [SliceAxis]) throws -> (offsets: [Int], shape: [Int]) {
+        guard axes.count <= rank else {
+            throw EvalError("too many indices: \(axes.count) for a tensor of shape \(shapeText(shape))")
+        }
+        var positions: [[Int]] = []
+        var outShape: [Int] = []
+        for (axis, n) in shape.enumerated() {
+            let a = axis < axes.count ? axes[axis] : .range(nil, nil)
+            switch a {
+            case .at(let i):
+                guard i >= 1 && i <= n else {
+                    throw EvalError(
+                        "index \(i) is out of range 1…\(n) on axis \(axis + 1) of shape \(shapeText(shape))",
+                        notes: i == 0 ? ["hint: indices start at 1, as in x1"] : [])
+                }
+                positions.append([i - 1])
+            case .range(let lo, let hi):
+                let l = lo ?? 1
+                let h = hi ?? n
+                guard l >= 1, h <= n, l <= h else {
+                    throw EvalError(
+                        "slice \(a.text) is out of range 1…\(n) on axis \(axis + 1) of shape \(shapeText(shape))",
+                        notes: l > h ? ["hint: a slice lo:hi includes both ends and needs lo ≤ hi"] : [])
+                }
+                positions.append(Array((l - 1)...(h - 1)))
+                outShape.append(h - l + 1)
+            }
+        }
+        let strides = Tensor.strides(shape)
+        var offsets = [0]
+        for (axis, ps) in positions.enumerated() {
+            var next: [Int] = []
+            next.reserveCapacity(offsets.count * ps.count)
+            for o in offsets { for p in ps { next.append(o + p * strides[axis]) } }
+            offsets = next
+        }
+        return (offsets, outShape)
+    }
+
+    public func sliced(_ axes: [SliceAxis]) throws -> Tensor {
+        let (offsets, s) = try sliceOffsets(axes)
+        return Tensor(shape: s, data: offsets.map { data[$0] })
+    }
+
+    /// Zeros of `shape` with `self` placed where the slice takes its elements: the
+    /// slice's reverse-mode rule.
+    public func unsliced(into shape: [Int], _ axes: [SliceAxis]) throws -> Tensor {
+        var out = try Tensor.filled(shape, T(constant: 0))
+        let (offsets, s) = try out.sliceOffsets(axes)
+        let src = try broadcast(to: s)
+        for (k, o) in offsets.enumerated() { out.data[o] = src.data[k] }
+        return out
+    }
+}
