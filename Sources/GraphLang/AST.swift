@@ -19,6 +19,8 @@ public enum ExprKind: Sendable, Equatable {
     case tensor([ExprID])
     /// `x[i]`, `A[i, j]` — 1-based.
     case index(ExprID, [ExprID])
+    /// `lo:hi` inside an index (`x[2:4]`, `A[:, 1]`); either end may be left out.
+    case slice(ExprID?, ExprID?)
     case transpose(ExprID)
     case negate(ExprID)
     case binary(BinaryOp, ExprID, ExprID)
@@ -93,6 +95,7 @@ public final class Program: Sendable {
         case .number, .name, .string: return []
         case .call(_, let a), .tensor(let a): return a
         case .index(let b, let a): return [b] + a
+        case .slice(let lo, let hi): return [lo, hi].compactMap { $0 }
         case .transpose(let x), .negate(let x): return [x]
         case .binary(_, let l, let r): return [l, r]
         }
@@ -120,6 +123,8 @@ public final class Program: Sendable {
             case .call(let f, _): s = "(\(f)" + k.map { " " + $0 }.joined() + ")"
             case .tensor: s = "[" + k.joined(separator: " ") + "]"
             case .index: s = "(index " + k.joined(separator: " ") + ")"
+            case .slice(let lo, let hi):
+                s = "(: " + (lo.map { done[$0] ?? "?" } ?? "_") + " " + (hi.map { done[$0] ?? "?" } ?? "_") + ")"
             case .transpose: s = "(' \(k[0]))"
             case .negate: s = "(- \(k[0]))"
             case .binary(let op, _, _): s = "(\(op.rawValue) \(k[0]) \(k[1]))"

@@ -288,13 +288,28 @@ public struct Parser {
                 _ = advance()
                 var args: [ExprID] = []
                 if check(.rightBracket) { throw error("an index needs at least one position, such as x[1]", current.span) }
-                repeat { args.append(try expression()) } while match(.comma)
+                repeat { args.append(try indexArgument()) } while match(.comma)
                 let close = try expect(.rightBracket, "expected ']' to close the index")
                 e = add(.index(e, args), nodes[e].span.merged(with: close.span))
             } else {
                 return e
             }
         }
+    }
+
+    /// A position or a range inside `[…]`: `i`, `lo:hi`, `lo:`, `:hi`, `:`.
+    mutating func indexArgument() throws -> ExprID {
+        func end() -> Bool { check(.comma) || check(.rightBracket) }
+        if check(.colon) {
+            let colon = advance()
+            let hi = end() ? nil : try expression()
+            return add(.slice(nil, hi), hi.map { colon.span.merged(with: nodes[$0].span) } ?? colon.span)
+        }
+        let lo = try expression()
+        guard check(.colon) else { return lo }
+        let colon = advance()
+        let hi = end() ? nil : try expression()
+        return add(.slice(lo, hi), nodes[lo].span.merged(with: hi.map { nodes[$0].span } ?? colon.span))
     }
 
     mutating func primary() throws -> ExprID {

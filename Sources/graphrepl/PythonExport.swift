@@ -27,11 +27,21 @@ extension ViewCommands {
             "def promote(x, row):\n    x = np.asarray(x)\n    if x.ndim == 2:\n        return x\n    if x.ndim == 1:\n        return x.reshape(1, -1) if row else x.reshape(-1, 1)\n    return x.reshape(1, 1)",
         "as_matrix":
             "def as_matrix(g, a, b):\n    m = np.shape(a)[0] if np.ndim(a) == 2 else 1\n    n = np.shape(b)[1] if np.ndim(b) == 2 else 1\n    return np.reshape(g, (m, n))",
+        "unslice":
+            "def unslice(g, x, index):\n    out = np.zeros(np.shape(x))\n    out[index] = g\n    return out",
         "scatter":
             "def scatter(g, x, *pos):\n    out = np.zeros(np.shape(x))\n    out[tuple(int(p) - 1 for p in pos)] = g\n    return out",
         "argmax_mask":
             "def argmax_mask(x, axis=None):\n    x = np.asarray(x)\n    out = np.zeros(x.shape)\n    if axis is None:\n        out.flat[np.argmax(x)] = 1.0\n    else:\n        idx = np.expand_dims(np.argmax(x, axis=axis), axis)\n        np.put_along_axis(out, idx, 1.0, axis=axis)\n    return out",
     ]
+
+    /// A 1-based inclusive slice axis as NumPy writes it (0-based, end excluded).
+    static func pythonSlice(_ a: SliceAxis) -> String {
+        switch a {
+        case .at(let i): return String(i - 1)
+        case .range(let lo, let hi): return (lo.map { String($0 - 1) } ?? "") + ":" + (hi.map(String.init) ?? "")
+        }
+    }
 
     func pythonLiteral(_ v: Value) throws -> String {
         guard let t = v.numeric else { throw error("the graph has free symbols: give them values before exporting") }
@@ -120,6 +130,14 @@ extension ViewCommands {
                 case .reshape(let s): expr = "np.reshape(\(a[0]), \(s))"
                 case .index: expr = "\(a[0])[" + a.dropFirst().map { "int(\($0)) - 1" }.joined(separator: ", ") + "]"
                 case .stack: expr = "np.stack([" + a.joined(separator: ", ") + "])"
+                case .slice(let axes): expr = "\(a[0])[" + axes.map(ViewCommands.pythonSlice).joined(separator: ", ") + "]"
+                case .unslice(let axes):
+                    helpers.insert("unslice")
+                    expr =
+                        "unslice(\(a[0]), \(a[1]), ("
+                        + axes.map { "np.s_[\(ViewCommands.pythonSlice($0))]" }.joined(separator: ", ") + ",))"
+                case .argmax(let x):
+                    expr = "(np.argmax(\(a[0])\(x.map { ", axis=\($0 > 0 ? $0 - 1 : $0)" } ?? "")) + 1).astype(float)"
                 case .zeros, .ones, .eye, .uniform, .normal, .countOf, .zerosLike, .onesLike, .seedOne:
                     expr = try pythonLiteral(values[n] ?? .scalar(.nan))
                 case .unbroadcast:

@@ -210,6 +210,11 @@ final class DerivativeTests: XCTestCase {
         try check("A[2]", inputs: [("A", [2, 3])])
         try check("[a * b, a + b, b]", inputs: [("a", []), ("b", [])])
         try check("[[a, b], [b, a]] @ [a, b]", inputs: [("a", []), ("b", [])])
+        // Slices: 1-based, both ends included.
+        try check("A[:, 2] * A[2, :2]", inputs: [("A", [2, 3])])
+        try check("v[2:4] * v[1:3]", inputs: [("v", [5])])
+        try check("A[2:, 2:3]", inputs: [("A", [3, 3])])
+        try check("sin(A[1:2, :]) @ v[3:]", inputs: [("A", [3, 2]), ("v", [4])])
     }
 
     func testNetworkLayer() throws {

@@ -37,6 +37,15 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(sexprs("y = f()"), "(= y (f))")
     }
 
+    func testSlicesAndAssignment() {
+        XCTAssertEqual(sexprs("y = x[2:4]"), "(= y (index x (: 2 4)))")
+        XCTAssertEqual(sexprs("y = A[:, 1] + A[2:, :]"), "(= y (+ (index A (: _ _) 1) (index A (: 2 _) (: _ _))))")
+        XCTAssertEqual(sexprs("y = x[:n+1]"), "(= y (index x (: _ (+ n 1))))")
+        XCTAssertEqual(sexprs("w := w - 0.1 * g"), "(:= w (- w (* 0.1 g)))")
+        XCTAssertEqual(sexprs(":repeat 3 a := a + 1; b := 2"), "(:repeat \"3 a := a + 1; b := 2\")")
+        XCTAssertEqual(parse("y = x[2 3]").1.first?.message, "expected ']' to close the index, found number '3'")
+    }
+
     func testTensorsAndNegativeLiterals() {
         XCTAssertEqual(sexprs("W = [[1, -1], [0, 1]]"), "(= W [[1 -1] [0 1]])")
         XCTAssertEqual(sexprs("x = [[x1, x2], [x3, x4]]"), "(= x [[x1 x2] [x3 x4]])")

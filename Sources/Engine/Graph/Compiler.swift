@@ -144,6 +144,10 @@ struct Compiler {
             } else {
                 results[k] = try leafOrSymbol(n, p, e, env)
             }
+        case .index(let b, let args) where args.contains(where: { if case .slice = p[$0].kind { true } else { false } }):
+            // A slice: positions and ranges are read in place; only the base is a node.
+            stack.append(.finish(p, e, env))
+            stack.append(.visit(p, b, env))
         case .call(let f, let args):
             try checkCall(p, e, f, args)
             stack.append(.finish(p, e, env))
@@ -192,6 +196,19 @@ struct Compiler {
         throw fail(p, e, "\(what) must be a whole number written in place, such as 1")
     }
 
+    /// The positions and ranges of a slice, written in place: `x[2:4]`, `A[:, 1]`.
+    func sliceAxes(_ p: Program, _ args: [ExprID]) throws -> [SliceAxis] {
+        func position(_ e: ExprID) throws -> Int {
+            let i = try staticInteger(p, e, what: "a position in a slice")
+            guard i >= 1 else { throw fail(p, e, "positions count from 1, as in x[1]") }
+            return i
+        }
+        return try args.map { a in
+            if case .slice(let lo, let hi) = p[a].kind { return .range(try lo.map(position), try hi.map(position)) }
+            return .at(try position(a))
+        }
+    }
+
     /// A literal list of whole numbers written in place (a shape).
     func staticShape(_ p: Program, _ e: ExprID) throws -> [Int] {
         if case .number = p[e].kind { return [try staticInteger(p, e, what: "a shape's size")] }
@@ -229,8 +246,12 @@ struct Compiler {
             }
         case .transpose(let x):
             results[k] = op(.transpose, [r(x)])
+        case .index(let b, let args) where args.contains(where: { if case .slice = p[$0].kind { true } else { false } }):
+            results[k] = op(.slice(try sliceAxes(p, args)), [r(b)])
         case .index(let b, let args):
             results[k] = op(.index, [r(b)] + args.map(r))
+        case .slice:
+            throw fail(p, e, "a range lo:hi is written inside brackets, as in x[2:4]")
         case .tensor(let items):
             let ins = items.map(r)
             let literals = ins.compactMap { id -> Value? in
@@ -282,6 +303,7 @@ struct Compiler {
         case .sum: return op(.sum(axis: try axis()), [r(0)])
         case .mean: return op(.mean(axis: try axis()), [r(0)])
         case .max: return op(.max(axis: try axis()), [r(0)])
+        case .argmax: return op(.argmax(axis: try axis()), [r(0)])
         case .softmax: return op(.softmax(axis: try axis()), [r(0)])
         case .logSoftmax: return op(.logSoftmax(axis: try axis()), [r(0)])
         case .dot:

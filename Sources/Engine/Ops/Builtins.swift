@@ -19,6 +19,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case sum
     case mean
     case max
+    case argmax
     case dot
     case matmul
     case transpose
@@ -49,7 +50,7 @@ public enum Builtin: String, CaseIterable, Sendable {
             .ones, .eye, .loadCSV, .variable, .placeholder, .constant:
             return 1...1
         case .pow, .dot, .matmul, .reshape, .crossEntropy, .mse, .grad, .jacobian, .hessian: return 2...2
-        case .sum, .mean, .max, .softmax, .logSoftmax: return 1...2
+        case .sum, .mean, .max, .argmax, .softmax, .logSoftmax: return 1...2
         case .uniform, .normal: return 3...3
         }
     }
@@ -74,6 +75,7 @@ public enum Builtin: String, CaseIterable, Sendable {
         case .sum: return "sum(x[, axis])"
         case .mean: return "mean(x[, axis])"
         case .max: return "max(x[, axis])"
+        case .argmax: return "argmax(x[, axis])"
         case .dot: return "dot(u, v)"
         case .matmul: return "matmul(A, B)"
         case .transpose: return "transpose(A)"
@@ -134,6 +136,8 @@ public enum Builtin: String, CaseIterable, Sendable {
             return "mean of every element, or along an axis"
         case .max:
             return "largest element; its gradient goes to the first maximal element"
+        case .argmax:
+            return "the 1-based position of the first largest element, or along an axis (no derivative)"
         case .dot:
             return "sum(u*v)"
         case .matmul:
@@ -197,6 +201,7 @@ public enum Builtin: String, CaseIterable, Sendable {
         case .sum: return "sum([[1, 2], [3, 4]], 1)  # [4, 6]"
         case .mean: return "mean([1, 2, 3])  # 2"
         case .max: return "max([1, 3, 3])  # 3"
+        case .argmax: return "argmax([[1, 5], [7, 2]], 2)  # [2, 1]"
         case .dot: return "dot([1, 2], [3, 4])  # 11"
         case .matmul: return "matmul([[1, 2]], [3, 4])  # [11]"
         case .transpose: return "transpose([[1, 2]])  # [[1], [2]]"
@@ -236,7 +241,7 @@ public enum Builtin: String, CaseIterable, Sendable {
         case .softplus: return .softplus
         case .step: return .step
         case .sign: return .sign
-        case .pow, .sum, .mean, .max, .dot, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .crossEntropy, .mse,
+        case .pow, .sum, .mean, .max, .argmax, .dot, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .crossEntropy, .mse,
             .zeros, .ones, .eye, .uniform, .normal, .grad, .jacobian, .hessian, .loadCSV, .variable, .placeholder,
             .constant:
             return nil
@@ -248,8 +253,8 @@ public enum Builtin: String, CaseIterable, Sendable {
         switch self {
         case .dot, .crossEntropy, .mse: return true
         case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign, .pow, .sum, .mean,
-            .max, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .zeros, .ones, .eye, .uniform, .normal, .grad,
-            .jacobian, .hessian, .loadCSV, .variable, .placeholder, .constant:
+            .max, .argmax, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .zeros, .ones, .eye, .uniform, .normal,
+            .grad, .jacobian, .hessian, .loadCSV, .variable, .placeholder, .constant:
             return false
         }
     }
@@ -259,8 +264,8 @@ public enum Builtin: String, CaseIterable, Sendable {
         switch self {
         case .variable, .placeholder, .constant: return true
         case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign, .pow, .sum, .mean,
-            .max, .dot, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .crossEntropy, .mse, .zeros, .ones, .eye,
-            .uniform, .normal, .grad, .jacobian, .hessian, .loadCSV:
+            .max, .argmax, .dot, .matmul, .transpose, .reshape, .softmax, .logSoftmax, .crossEntropy, .mse, .zeros, .ones,
+            .eye, .uniform, .normal, .grad, .jacobian, .hessian, .loadCSV:
             return false
         }
     }
@@ -269,7 +274,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     public func compiledArguments<C: Collection>(_ args: C) -> [C.Element] {
         switch self {
         case .loadCSV: return []
-        case .sum, .mean, .max, .softmax, .logSoftmax, .reshape: return Array(args.prefix(1))
+        case .sum, .mean, .max, .argmax, .softmax, .logSoftmax, .reshape: return Array(args.prefix(1))
         case .exp, .log, .sqrt, .abs, .sin, .cos, .tan, .tanh, .sigmoid, .relu, .softplus, .step, .sign, .pow, .dot,
             .matmul, .transpose, .crossEntropy, .mse, .zeros, .ones, .eye, .uniform, .normal, .grad, .jacobian, .hessian,
             .variable, .placeholder, .constant:

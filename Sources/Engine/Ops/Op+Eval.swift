@@ -138,6 +138,16 @@ extension Op {
             let pos = try x.dropFirst().flatMap { try integers($0, what: "indices") }
             guard x.dropFirst().allSatisfy({ $0.count == 1 }) else { throw EvalError("each index must be one number") }
             return try lift(x[0], { try $0.indexed(pos) }, { try $0.indexed(pos) })
+        case .slice(let axes):
+            return try lift(x[0], { try $0.sliced(axes) }, { try $0.sliced(axes) })
+        case .unslice(let axes):
+            let like = x[1].shape
+            return try lift(x[0], { try $0.unsliced(into: like, axes) }, { try $0.unsliced(into: like, axes) })
+        case .argmax(let axis):
+            guard let t = x[0].numeric else { throw EvalError("argmax needs numbers: it cannot order symbols") }
+            guard t.count > 0 else { throw EvalError("argmax of an empty tensor") }
+            let ax = try axisIndex(axis, rank: t.rank, shape: t.shape)
+            return .num(argmaxOf(t, axis: ax))
         case .stack:
             if x.contains(where: \.isSymbolic) {
                 return Value.sym(try Tensor.stack(x.map(\.symbolic))).normalized
@@ -344,6 +354,28 @@ func softmaxSym(_ x: Tensor<Sym>, axis: Int, log: Bool) -> Tensor<Sym> {
 
 /// 1 at the first maximal element of each slice (or of all), 0 elsewhere: max passes its
 /// gradient to the first maximal element.
+/// The 1-based position of the first largest element, of all (a number) or along an
+/// axis (that axis removed).
+func argmaxOf(_ x: Tensor<Double>, axis: Int?) -> Tensor<Double> {
+    func best(_ v: [Double]) -> Double {
+        var b = 0
+        for i in 1..<Swift.max(1, v.count) where v[i] > v[b] { b = i }
+        return Double(b + 1)
+    }
+    guard let axis else { return Tensor(best(x.data)) }
+    let outer = x.shape[..<axis].reduce(1, *)
+    let n = x.shape[axis]
+    let inner = x.shape[(axis + 1)...].reduce(1, *)
+    var out: [Double] = []
+    out.reserveCapacity(outer * inner)
+    for o in 0..<outer {
+        for i in 0..<inner { out.append(best((0..<n).map { x.data[(o * n + $0) * inner + i] })) }
+    }
+    var shape = x.shape
+    shape.remove(at: axis)
+    return Tensor(shape: shape, data: out)
+}
+
 func argmaxMaskOf(_ x: Tensor<Double>, axis: Int?) -> Tensor<Double> {
     var out = Tensor<Double>(shape: x.shape, data: [Double](repeating: 0, count: x.count))
     guard x.count > 0 else { return out }

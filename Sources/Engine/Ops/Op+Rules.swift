@@ -11,12 +11,12 @@ extension Op {
     public var isDifferentiable: Bool {
         switch self {
         case .compare, .approx, .zeros, .ones, .eye, .uniform, .normal, .argmaxMask, .countOf, .zerosLike,
-            .onesLike, .seedOne:
+            .onesLike, .seedOne, .argmax:
             return false
         case .unary(let f): return f != .step && f != .sign
         case .add, .sub, .mul, .div, .pow, .neg, .xlogy, .xdivy, .matmul, .transpose, .sum, .mean, .max, .softmax,
             .logSoftmax, .reshape, .index, .stack, .unbroadcast, .broadcastLike, .expandAxis, .sumKeep, .reshapeLike,
-            .promote, .matmulOutAsMatrix, .scatter:
+            .promote, .matmulOutAsMatrix, .scatter, .slice, .unslice:
             return true
         }
     }
@@ -27,7 +27,8 @@ extension Op {
     public func isDifferentiableInput(_ i: Int) -> Bool {
         guard isDifferentiable else { return false }
         switch self {
-        case .index, .scatter, .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike, .matmulOutAsMatrix: return i == 0
+        case .index, .scatter, .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike, .matmulOutAsMatrix, .unslice:
+            return i == 0
         default: return true
         }
     }
@@ -133,6 +134,11 @@ extension Op {
             out[0] = try a.apply(.scatter, [g, x[0]] + x.dropFirst())
         case .scatter:
             out[0] = try a.apply(.index, [g] + x.dropFirst(2))
+        case .slice(let axes):
+            // The slice's elements get ȳ back, the others 0.
+            out[0] = try a.apply(.unslice(axes), [g, x[0]])
+        case .unslice(let axes):
+            out[0] = try a.apply(.slice(axes), [g])
         case .stack:
             for i in x.indices where want(i) { out[i] = try a.apply(.index, [g, a.literal(Double(i + 1))]) }
         case .unbroadcast:
@@ -144,7 +150,7 @@ extension Op {
         case .sumKeep:
             out[0] = try a.apply(.broadcastLike, [g, x[0]])
         case .compare, .approx, .zeros, .ones, .eye, .uniform, .normal, .argmaxMask, .countOf, .zerosLike,
-            .onesLike, .seedOne:
+            .onesLike, .seedOne, .argmax:
             break
         }
         return out
@@ -183,7 +189,7 @@ extension Op {
         case .matmul:
             return try Op.bilinearJVP(&a, x, [full(0), full(1)]) { a, u, v in try a.apply(.matmul, [u, v]) }
         case .neg, .sum, .mean, .reshape, .transpose, .sumKeep, .promote, .index, .scatter, .unbroadcast, .broadcastLike,
-            .expandAxis, .reshapeLike, .matmulOutAsMatrix:
+            .expandAxis, .reshapeLike, .matmulOutAsMatrix, .slice, .unslice:
             return try linearJVP(&a, x, t)
         case .max(let axis):
             guard let t0 = try full(0) else { return nil }
@@ -202,7 +208,7 @@ extension Op {
             }
             return try a.apply(.stack, parts)
         case .compare, .approx, .zeros, .ones, .eye, .uniform, .normal, .argmaxMask, .countOf, .zerosLike,
-            .onesLike, .seedOne:
+            .onesLike, .seedOne, .argmax:
             return nil
         }
     }

@@ -30,6 +30,11 @@ public enum Op: Hashable, Sendable {
     case index
     /// `[a, b, …]`: stack along a new first axis.
     case stack
+    /// `x[2:4]`, `A[:, 1]`: the positions and ranges written in place, 1-based, inclusive.
+    case slice([SliceAxis])
+    /// `argmax(x[, axis])`: the 1-based position of the first largest element (along
+    /// the axis). No derivative.
+    case argmax(axis: Int?)
     // Generators: no derivative.
     case zeros, ones, eye
     case uniform(seed: UInt64), normal(seed: UInt64)
@@ -51,6 +56,8 @@ public enum Op: Hashable, Sendable {
     case matmulOutAsMatrix
     /// (g, x, positions…): zeros shaped like x, with g at the position.
     case scatter
+    /// (g, x): zeros shaped like x, with g where the slice took its elements.
+    case unslice([SliceAxis])
     /// (x): 1 at the first maximal element (along the axis), 0 elsewhere.
     case argmaxMask(axis: Int?)
     /// (x): the number of elements a reduction along `axis` combines.
@@ -84,6 +91,9 @@ public enum Op: Hashable, Sendable {
         case .reshape: return "reshape"
         case .index: return "index"
         case .stack: return "stack"
+        case .slice: return "slice"
+        case .argmax: return "argmax"
+        case .unslice: return "unslice"
         case .zeros: return "zeros"
         case .ones: return "ones"
         case .eye: return "eye"
@@ -109,10 +119,10 @@ public enum Op: Hashable, Sendable {
     public var arity: Int? {
         switch self {
         case .add, .sub, .mul, .div, .pow, .compare, .approx, .matmul, .xlogy, .xdivy: return 2
-        case .neg, .unary, .transpose, .sum, .mean, .max, .softmax, .logSoftmax, .reshape: return 1
+        case .neg, .unary, .transpose, .sum, .mean, .max, .softmax, .logSoftmax, .reshape, .slice, .argmax: return 1
         case .zeros, .ones, .eye, .sumKeep, .promote, .argmaxMask, .countOf, .zerosLike, .onesLike, .seedOne: return 1
         case .uniform, .normal, .matmulOutAsMatrix: return 3
-        case .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike: return 2
+        case .unbroadcast, .broadcastLike, .expandAxis, .reshapeLike, .unslice: return 2
         case .index, .stack, .scatter: return nil
         }
     }
@@ -138,6 +148,9 @@ public enum Op: Hashable, Sendable {
         case .transpose: return ("\(wrap(args[0], 6))'", 6)
         case .index: return ("\(wrap(args[0], 6))[" + args.dropFirst().map(\.0).joined(separator: ", ") + "]", 6)
         case .stack: return ("[" + args.map(\.0).joined(separator: ", ") + "]", 6)
+        case .slice(let axes): return ("\(wrap(args[0], 6))[" + axes.map(\.text).joined(separator: ", ") + "]", 6)
+        case .argmax(let a): return call(name, axisArg(a))
+        case .unslice(let axes): return call(name, ["[" + axes.map(\.text).joined(separator: ", ") + "]"])
         case .sum(let a), .mean(let a), .max(let a), .softmax(let a), .logSoftmax(let a), .sumKeep(let a),
             .argmaxMask(let a), .countOf(let a):
             return call(name, axisArg(a))
