@@ -257,7 +257,7 @@ enum Commands {
             )
         }
         let t = try Tutorial.load(path)
-        t.walk(interp, wait: isatty(STDIN_FILENO) != 0) { Swift.readLine() }
+        t.walk(interp, wait: isatty(STDIN_FILENO) != 0) { readKey() }
     }
 
     /// The tutorials, one line each: number and title (the first comment line).

@@ -58,8 +58,14 @@ struct GraphREPL: ParsableCommand {
                 StandardOutput.writeError("graphrepl: no tutorial \(tutorial); the tutorials are:\n" + Commands.tutorialList())
                 throw ExitCode(ExitStatus.usage)
             }
-            let wait = isatty(STDIN_FILENO) != 0
-            t.walk(driver.interpreter, wait: wait) { Swift.readLine() }
+            let terminal = isatty(STDIN_FILENO) != 0
+            t.walk(driver.interpreter, wait: terminal) { readKey() }
+            // On a terminal the student stays in the session, with the tutorial's definitions.
+            if terminal {
+                driver.interpreter.write("the tutorial's definitions stay: go on typing (:list shows them, Ctrl-D leaves)\n")
+                let status = driver.main(files: [], code: [], interactive: true)
+                if status != 0 { throw ExitCode(status) }
+            }
             return
         }
         if record && !check {

@@ -73,3 +73,21 @@ final class EditLineReader: LineReader {
         }
     }
 }
+
+/// One key from a terminal, without waiting for Enter: the terminal is put in
+/// non-canonical mode for that read and restored after. Nil at end of input.
+func readKey() -> String? {
+    var saved = termios()
+    guard tcgetattr(STDIN_FILENO, &saved) == 0 else { return Swift.readLine() }
+    var raw = saved
+    raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
+    withUnsafeMutableBytes(of: &raw.c_cc) { cc in
+        cc[Int(VMIN)] = 1
+        cc[Int(VTIME)] = 0
+    }
+    tcsetattr(STDIN_FILENO, TCSANOW, &raw)
+    defer { tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
+    var byte: UInt8 = 0
+    guard read(STDIN_FILENO, &byte, 1) == 1 else { return nil }
+    return String(UnicodeScalar(byte))
+}

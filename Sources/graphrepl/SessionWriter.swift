@@ -6,7 +6,15 @@ import GraphLang
 enum SessionWriter {
     static func script(_ s: Session) -> String {
         var out = "# graphrepl session\n"
-        if s.settings.seed != 0 { out += ":set seed \(s.settings.seed)\n" }
+        let defaults = Session.Settings()
+        if s.settings.seed != defaults.seed { out += ":set seed \(s.settings.seed)\n" }
+        if let d = s.settings.digits { out += ":set digits \(d)\n" }
+        if s.settings.relativeTolerance != defaults.relativeTolerance {
+            out += ":set rtol \(formatNumber(s.settings.relativeTolerance))\n"
+        }
+        if s.settings.absoluteTolerance != defaults.absoluteTolerance {
+            out += ":set atol \(formatNumber(s.settings.absoluteTolerance))\n"
+        }
         for name in s.order {
             switch s.definition(name) {
             case .leaf(let kind, _):
@@ -15,7 +23,10 @@ enum SessionWriter {
                 case .input: out += "\(name) = \(v ?? "0")\n"
                 case .variable: out += "\(name) = variable(\(v ?? "0"))\n"
                 case .constant: out += "\(name) = constant(\(v ?? "0"))\n"
-                case .placeholder: out += "\(name) = placeholder(\(shapeText(s.placeholderShapes[name] ?? [])))\n"
+                case .placeholder:
+                    // A value assigned to it feeds it again when the script runs.
+                    out += "\(name) = placeholder(\(shapeText(s.placeholderShapes[name] ?? [])))\n"
+                    if let v { out += "\(name) = \(v)\n" }
                 case .symbol: break
                 }
             case .node(let p, let e):

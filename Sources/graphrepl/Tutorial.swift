@@ -257,9 +257,10 @@ struct Tutorial {
 
     // MARK: - Walking through
 
-    /// Shows each step — its comments, the statement, its output — and waits for Enter
-    /// (when `wait` is true); `q` leaves.
-    func walk(_ interp: Interpreter, wait: Bool, readLine: () -> String?) {
+    /// Shows each step — its comments, the statement, its output — and waits for a key
+    /// (when `wait` is true): `q` stops, any other goes on. `readKey` gives one key (a
+    /// line, in tests).
+    func walk(_ interp: Interpreter, wait: Bool, readKey: () -> String?) {
         for (k, step) in steps.enumerated() {
             if !step.comments.isEmpty {
                 interp.write("\n" + step.comments.map { "  " + $0 }.joined(separator: "\n") + "\n")
@@ -270,8 +271,10 @@ struct Tutorial {
             // Pause before the next teaching point, not after every definition.
             if wait && k < steps.count - 1 && !steps[k + 1].comments.isEmpty {
                 interp.write("[Enter: next step, q: stop] ")
-                guard let answer = readLine(), answer.trimmingCharacters(in: .whitespaces).lowercased() != "q" else {
-                    interp.write("\n")
+                let answer = readKey()
+                interp.write(answer == "\n" || answer == "\r" ? "" : "\n")
+                guard let answer, answer.trimmingCharacters(in: .whitespaces).lowercased() != "q" else {
+                    interp.write("stopped at step \(k + 1) of \(steps.count); the definitions so far are in the session\n")
                     return
                 }
             }

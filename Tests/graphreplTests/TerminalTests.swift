@@ -18,7 +18,7 @@ final class TerminalTests: XCTestCase {
     static let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("pty/drive.py")
 
-    func session(_ steps: [Step], history: String) throws -> Screen {
+    func session(_ steps: [Step], history: String, arguments: [String] = []) throws -> Screen {
         let json = try JSONSerialization.data(
             withJSONObject: steps.map { s -> [Any] in
                 switch s {
@@ -29,7 +29,8 @@ final class TerminalTests: XCTestCase {
             })
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", TerminalTests.driver.path, Binary.url.path, history, String(decoding: json, as: UTF8.self)]
+        p.arguments =
+            ["python3", TerminalTests.driver.path, Binary.url.path, history, String(decoding: json, as: UTF8.self)] + arguments
         let out = Pipe()
         p.standardOutput = out
         try p.run()
@@ -45,6 +46,20 @@ final class TerminalTests: XCTestCase {
     static let up = "\u{1B}[A"
     static let ctrlC = "\u{03}"
     static let ctrlD = "\u{04}"
+
+    func testTutorialStopsAtQWithoutEnterAndLeavesTheSessionOpen() throws {
+        let tutorials = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("tutorials").path
+        setenv("GRAPHREPL_TUTORIALS", tutorials, 1)
+        let screen = try session(
+            [
+                .until("[Enter: next step, q: stop] "), .send("\r"), .until("[Enter: next step, q: stop] "), .send("q"),
+                .until("the definitions so far are in the session"), .until(">>> "), .send("print a + b\r"),
+                .until("5\r\n"), .until(">>> "), .send(TerminalTests.ctrlD),
+            ], history: historyFile(), arguments: ["--tutorial", "1"])
+        XCTAssertTrue(screen.shown.contains("stopped at step"), screen.shown)
+        XCTAssertEqual(screen.status, 0, screen.shown)
+    }
 
     func testUpArrowRecallsAndHistorySurvivesARestart() throws {
         let h = historyFile()

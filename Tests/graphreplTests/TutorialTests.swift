@@ -1,4 +1,6 @@
+import Engine
 import Foundation
+import GraphLang
 import XCTest
 
 @testable import graphrepl
@@ -108,6 +110,40 @@ final class TutorialTests: XCTestCase {
         let syntax = try Binary.run(["-e", "a = 1 +\n# error: expected an expression after '+'\nprint 3"])
         XCTAssertEqual(syntax.status, 0, syntax.err)
         XCTAssertEqual(syntax.out, "3\n")
+    }
+
+    /// `:save` keeps everything: at the end of every tutorial the saved script rebuilds a
+    /// session with the same settings and the same value for every definition.
+    func testSaveAndReloadAtTheEndOfEveryTutorial() throws {
+        for path in try tutorials() {
+            let original = Captured()
+            let data = try XCTUnwrap(FileManager.default.contents(atPath: path))
+            let outcome = original.driver.interpreter.run(SourceFile(name: path, bytes: [UInt8](data)))
+            XCTAssertTrue(outcome == .ok || outcome == .quit, "\(path): \(original.err)")
+            let a = original.driver.interpreter.session
+            let script = SessionWriter.script(a)
+            XCTAssertTrue(script.hasSuffix("\n"))
+            let copy = Captured()
+            XCTAssertEqual(copy.driver.interpreter.run(SourceFile(name: "saved", text: script)), .ok, "\(path): \(copy.err)")
+            let b = copy.driver.interpreter.session
+            XCTAssertEqual(a.order, b.order, path)
+            XCTAssertEqual(a.settings.digits, b.settings.digits, path)
+            XCTAssertEqual(a.settings.seed, b.settings.seed, path)
+            XCTAssertEqual(a.settings.relativeTolerance, b.settings.relativeTolerance, path)
+            for name in a.order {
+                XCTAssertEqual(a.leafKind(name), b.leafKind(name), "\(path): \(name)")
+                XCTAssertEqual(a.values[name], b.values[name], "\(path): the value of \(name)")
+                guard case .node = a.definition(name) else { continue }
+                var w: [Diagnostic] = []
+                let va = (try? a.evaluate([a.node(named: name)], warnings: &w)).flatMap { m in
+                    (try? a.node(named: name)).flatMap { m[$0] }
+                }
+                let vb = (try? b.evaluate([b.node(named: name)], warnings: &w)).flatMap { m in
+                    (try? b.node(named: name)).flatMap { m[$0] }
+                }
+                XCTAssertEqual(va, vb, "\(path): \(name) evaluates differently after :save and :load")
+            }
+        }
     }
 
     func testTutorialFlagOfTheBinary() throws {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drive a program in a pseudo-terminal, as a person at a keyboard would.
 
-usage: drive.py PROGRAM HISTORY_FILE STEPS_JSON
+usage: drive.py PROGRAM HISTORY_FILE STEPS_JSON [ARGUMENT...]
 STEPS_JSON is a list of ["send", text], ["wait", seconds] and ["until", text] (read
 until the terminal has shown text since the last "until", for at most 20 s). Prints
 JSON with what the terminal showed and the exit status (null if it had not exited 3 s
@@ -15,12 +15,13 @@ import sys
 import time
 
 program, history, steps = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+arguments = sys.argv[4:]
 pid, fd = pty.fork()
 if pid == 0:
     os.environ["GRAPHREPL_HISTORY"] = history
     os.environ["TERM"] = "xterm"
     os.environ["NO_COLOR"] = "1"
-    os.execv(program, [program])
+    os.execv(program, [program] + arguments)
 
 shown = b""
 
