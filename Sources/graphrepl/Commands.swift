@@ -336,6 +336,7 @@ enum Commands {
         }
         s += "\nfunctions:\n" + wrap("  ", Builtins.all.map(\.name).joined(separator: " "))
         s += "\n:help NAME explains a command or function, with an example\n:help syntax explains the language\n"
+        s += "docs/LANGUAGE.md in graphrepl's folder is the whole reference\n"
         return s
     }
 
@@ -344,6 +345,7 @@ enum Commands {
         a line whose brackets are open continues on the next
 
           name = expr          define (inputs from numbers: a = 3, W = [[1, -1], [0, 1]])
+          name := expr         assign now: w := w - 0.1 * grad(f, w)
           fn f(x, y) = expr    a function
           print expr, …        print values
           assert expr          stop unless every element is true
@@ -351,6 +353,7 @@ enum Commands {
 
         operators, tightest first:
           x[i], A[i, j]        indexing, 1-based
+          x[2:4], A[:, 1]      slicing, 1-based, both ends included
           A'                   transpose
           x ^ y                power (right-associative)
           -x                   negation

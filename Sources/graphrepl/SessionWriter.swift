@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import GraphLang
 
 /// Writes a session out as a script that rebuilds it: leaves with their current values
@@ -30,12 +31,35 @@ enum SessionWriter {
                 case .symbol: break
                 }
             case .node(let p, let e):
-                out += "\(name) = \(p.source.text(p[e].span))\n"
+                out += "\(name) = \(text(p, e))\n"
             case .function(let params, let p, let e):
                 out += "fn \(name)(\(params.joined(separator: ", "))) = \(p.source.text(p[e].span))\n"
             case nil: break
             }
         }
         return out
+    }
+
+    /// A definition's text, with each file a `load_csv` reads named by an absolute path:
+    /// the saved script finds it wherever the script is put.
+    static func text(_ p: Program, _ e: ExprID) -> String {
+        let span = p[e].span
+        var replacements: [(Span, String)] = []
+        var stack = [e]
+        while let id = stack.popLast() {
+            if case .call("load_csv", let args) = p[id].kind, let a = args.first, case .string(let path) = p[a].kind {
+                let found = CSV.resolve(path, besideScript: p.source.name)
+                let absolute = URL(fileURLWithPath: found).standardizedFileURL.path
+                replacements.append((p[a].span, "\"" + absolute + "\""))
+            }
+            stack.append(contentsOf: p.children(of: id))
+        }
+        var text = ""
+        var at = span.start
+        for (s, r) in replacements.sorted(by: { $0.0.start < $1.0.start }) where s.start >= at {
+            text += p.source.text(Span(at, s.start)) + r
+            at = s.end
+        }
+        return text + p.source.text(Span(at, span.end))
     }
 }

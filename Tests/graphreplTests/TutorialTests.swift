@@ -22,10 +22,10 @@ final class TutorialTests: XCTestCase {
         let record = ProcessInfo.processInfo.environment["GRAPHREPL_RECORD"] == "1"
         var total = 0
         let files = try tutorials()
-        XCTAssertEqual(files.count, 11, "eleven tutorials, one per part of the lecture")
+        XCTAssertEqual(files.count, 13, "eleven tutorials following the lecture, then gradient descent by hand and Iris")
         for path in files {
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            let t = Tutorial(path: URL(fileURLWithPath: path).lastPathComponent, text: text)
+            let t = Tutorial(path: path, text: text)
             let result = t.check()
             total += result.expectations
             if record {
@@ -45,6 +45,7 @@ final class TutorialTests: XCTestCase {
         let commands = [
             "help", "list", "graph", "dot", "partials", "paths", "forward", "reverse", "grad", "jacobian",
             "hessian", "check", "params", "backprop", "run", "train", "load", "save", "reset", "del", "set", "quit",
+            "repeat",
         ]
         for c in commands {
             XCTAssertTrue(
@@ -93,6 +94,16 @@ final class TutorialTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), original)
         XCTAssertEqual(try Binary.run(["--check", file]).status, 0)
         XCTAssertEqual(try Binary.run(["--record", file]).status, 64)
+    }
+
+    func testTheIrisNetworkReachesItsAccuracyOnUnseenRows() throws {
+        let c = Captured()
+        let path = TutorialTests.directory + "/13-iris.graph"
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertEqual(c.driver.interpreter.run(SourceFile(name: path, bytes: [UInt8](data))), .ok, c.err)
+        let accuracy = try XCTUnwrap(Double(c.run("print accuracy").trimmingCharacters(in: .newlines)))
+        XCTAssertGreaterThanOrEqual(accuracy, 0.9, "test accuracy: expected at least 0.9, observed \(accuracy)")
+        XCTAssertEqual(c.run("print sum(label)"), "30\n")
     }
 
     func testAnExpectedErrorIsShownAndTheScriptGoesOn() throws {

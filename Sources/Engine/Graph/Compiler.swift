@@ -325,7 +325,7 @@ struct Compiler {
                 throw fail(p, args[0], "load_csv takes a file name in quotes, such as load_csv(\"data.csv\")")
             }
             do {
-                return add(.literal(.num(try CSV.load(path))), [], p, e, env)
+                return add(.literal(.num(try CSV.load(path, besideScript: p.source.name))), [], p, e, env)
             } catch let err as EvalError {
                 throw fail(p, args[0], err.message, notes: err.notes)
             }

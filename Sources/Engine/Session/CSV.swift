@@ -3,9 +3,25 @@ import Foundation
 /// Reads a CSV file of numbers into a matrix: one row per line, a header row skipped
 /// when its first field is not a number, blank lines ignored.
 public enum CSV {
-    public static func load(_ path: String) throws -> Tensor<Double> {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EvalError("cannot read '\(path)'", notes: ["hint: paths are relative to the directory graphrepl runs in"])
+    /// Where `load` finds `path`: as given when that exists (or is absolute), else beside
+    /// the script, else as given.
+    public static func resolve(_ path: String, besideScript script: String?) -> String {
+        if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return path }
+        if let script, script.contains("/") {
+            let beside = URL(fileURLWithPath: script).deletingLastPathComponent().appendingPathComponent(path).path
+            if FileManager.default.fileExists(atPath: beside) { return beside }
+        }
+        return path
+    }
+
+    /// A relative `path` is looked for where graphrepl runs, then beside the script that
+    /// names it (`besideScript`: that script's path), so a script finds its data wherever
+    /// it is run from.
+    public static func load(_ path: String, besideScript script: String? = nil) throws -> Tensor<Double> {
+        guard let data = FileManager.default.contents(atPath: resolve(path, besideScript: script)) else {
+            throw EvalError(
+                "cannot read '\(path)'",
+                notes: ["hint: a relative path is looked for where graphrepl runs, then beside the script"])
         }
         let text = String(decoding: data, as: UTF8.self)
         var rows: [[Double]] = []
