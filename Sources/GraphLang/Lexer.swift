@@ -15,8 +15,8 @@ public struct Lexer {
     public init(source: SourceFile, range: Range<Int>? = nil, commands: Bool = true) {
         self.source = source
         self.bytes = source.bytes
-        self.pos = range?.lowerBound ?? 0
-        self.end = range?.upperBound ?? source.bytes.count
+        self.end = Swift.min(range?.upperBound ?? source.bytes.count, source.bytes.count)
+        self.pos = Swift.min(range?.lowerBound ?? 0, end)
         self.atStatementStart = commands
     }
 

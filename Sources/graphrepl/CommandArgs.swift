@@ -17,7 +17,7 @@ final class CommandArgs {
     init(_ call: Interpreter.CommandCall, usage: String) {
         self.call = call
         self.usage = usage
-        let range = call.argsStart..<(call.argsStart + call.args.utf8.count)
+        let range = call.argsRange
         var lexer = Lexer(source: call.program.source, range: range, commands: false)
         var ts = lexer.tokenize()
         ts.removeLast()
@@ -69,7 +69,7 @@ final class CommandArgs {
         if let t = current {
             switch t.kind {
             case .leftParen, .leftBracket, .plus, .minus, .star, .slash, .at, .caret, .quote:
-                let end = call.argsStart + call.args.utf8.count
+                let end = call.argsRange.upperBound
                 let upTo = tokens.firstIndex { $0.kind == .identifier("wrt") }.map { tokens[$0].span.start } ?? end
                 let text = source.text(Span(start ?? t.span.start, upTo)).trimmingCharacters(in: .whitespaces)
                 throw error(
@@ -135,7 +135,7 @@ final class CommandArgs {
     /// The rest of the arguments as written (a file name), or nil when there is none.
     func rest() -> (String, Span)? {
         guard let t = current else { return nil }
-        let end = call.argsStart + call.args.utf8.count
+        let end = call.argsRange.upperBound
         position = tokens.count
         var text = source.text(Span(t.span.start, end))
         if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = String(text.dropFirst().dropLast()) }

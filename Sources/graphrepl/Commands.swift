@@ -217,7 +217,7 @@ enum Commands {
         guard let first = args.current else {
             throw args.error("':repeat \(Int(v))' needs the statements to repeat", notes: ["usage: \(c.usage)"])
         }
-        let end = call.argsStart + call.args.utf8.count
+        let end = call.argsRange.upperBound
         let (program, diagnostics) = Parser.parse(call.program.source, range: first.span.start..<end)
         if let d = diagnostics.first { throw d }
         let n = Int(v)
@@ -256,8 +256,12 @@ enum Commands {
                 "no tutorial '\(arg)'", notes: ["the tutorials are:"] + tutorialList().split(separator: "\n").map(String.init)
             )
         }
-        let t = try Tutorial.load(path)
-        t.walk(interp, wait: isatty(STDIN_FILENO) != 0) { readKey() }
+        do {
+            let t = try Tutorial.load(path)
+            try interp.running(path) { t.walk(interp, wait: isatty(STDIN_FILENO) != 0) { readKey() } }
+        } catch let e as EvalError {
+            throw call.diagnostic(e.message, notes: e.notes)
+        }
     }
 
     /// The tutorials, one line each: number and title (the first comment line).
@@ -481,10 +485,14 @@ enum Commands {
 
     static func load(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
         let p = try path(call)
-        guard let data = FileManager.default.contents(atPath: p) else {
-            throw call.diagnostic("cannot read '\(p)'")
+        let outcome: Interpreter.Outcome
+        do {
+            let bytes = try Files.read(p)
+            outcome = try interp.running(p) { interp.run(SourceFile(name: p, bytes: bytes)) }
+        } catch let e as EvalError {
+            throw call.diagnostic(e.message, notes: e.notes)
         }
-        switch interp.run(SourceFile(name: p, bytes: [UInt8](data))) {
+        switch outcome {
         case .ok: return
         case .quit: throw Interpreter.Quit()
         default: throw call.diagnostic("'\(p)' stopped at an error (shown above)")

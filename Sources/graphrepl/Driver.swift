@@ -52,11 +52,16 @@ final class Driver {
 
     func main(files: [String], code: [String], interactive: Bool) -> Int32 {
         for path in files {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                interpreter.writeError("graphrepl: cannot read '\(path)': no such file or not readable\n")
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.read(path)
+            } catch let e as EvalError {
+                interpreter.writeError("graphrepl: \(e.message)\n")
+                return ExitStatus.noInput
+            } catch {
                 return ExitStatus.noInput
             }
-            let o = interpreter.run(SourceFile(name: path, bytes: [UInt8](data)))
+            let o = (try? interpreter.running(path) { interpreter.run(SourceFile(name: path, bytes: bytes)) }) ?? .runtimeError
             if o == .quit { return ExitStatus.ok }
             if o != .ok { return Driver.status(o) }
         }

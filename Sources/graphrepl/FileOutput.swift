@@ -16,6 +16,7 @@ enum FileOutput {
 
     static func write(_ text: String, to path: String) throws {
         if let why = problem(path) { throw EvalError("cannot write '\(path)': \(why)") }
+        guard Files.writable else { throw EvalError("cannot write '\(path)': writing files is turned off here") }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 
 /// The command line: scripts, `-e` code, or an interactive session.
-@main
 struct GraphREPL: ParsableCommand {
     static let version = "0.1.0"
 
@@ -85,3 +84,11 @@ struct GraphREPL: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 }
+
+#if !FUZZING
+    /// The program's entry point (a fuzzing build has libFuzzer's instead).
+    @main
+    enum Main {
+        static func main() { GraphREPL.main() }
+    }
+#endif

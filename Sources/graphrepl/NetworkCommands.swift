@@ -79,7 +79,7 @@ struct NetworkCommands {
             default: break
             }
         }
-        let end = call.argsStart + call.args.utf8.count
+        let end = call.argsRange.upperBound
         let outEnd = with.map { ts[$0].span.start } ?? end
         guard let first = ts.first, first.span.start < outEnd else {
             throw error("':run' needs an output", notes: ["usage: \(usage)"])

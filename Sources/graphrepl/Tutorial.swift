@@ -71,8 +71,7 @@ struct Tutorial {
     }
 
     static func load(_ path: String) throws -> Tutorial {
-        guard let data = FileManager.default.contents(atPath: path) else { throw EvalError("cannot read '\(path)'") }
-        return Tutorial(path: path, text: String(decoding: data, as: UTF8.self))
+        Tutorial(path: path, text: String(decoding: try Files.read(path), as: UTF8.self))
     }
 
     /// Where the tutorials are: $GRAPHREPL_TUTORIALS, ./tutorials, or beside the build.
@@ -183,11 +182,15 @@ struct Tutorial {
     ) -> Int32 {
         var failed = 0
         for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                writeError("graphrepl: cannot read '\(path)': no such file or not readable\n")
+            let text: String
+            do {
+                text = String(decoding: try Files.read(path), as: UTF8.self)
+            } catch let e as EvalError {
+                writeError("graphrepl: \(e.message)\n")
+                return ExitStatus.noInput
+            } catch {
                 return ExitStatus.noInput
             }
-            let text = String(decoding: data, as: UTF8.self)
             let t = Tutorial(path: path, text: text)
             let result = t.check()
             if record {

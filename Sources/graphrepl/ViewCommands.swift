@@ -285,6 +285,7 @@ struct ViewCommands {
                     ])
             }
             if let why = FileOutput.problem(path) { throw error("cannot write '\(path)': \(why)") }
+            guard Files.writable else { throw error("cannot write '\(path)': writing files is turned off here") }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: dotPath)
             p.arguments = ["-T\(ext)", "-o", path]
@@ -326,7 +327,7 @@ struct ViewCommands {
         guard !args.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw error("':latex' needs an expression", notes: ["usage: :latex grad(e, b)"])
         }
-        switch Parser.parseExpression(call.program.source, range: call.argsStart..<(call.argsStart + args.utf8.count)) {
+        switch Parser.parseExpression(call.program.source, range: call.argsRange) {
         case .failure(let d): throw d
         case .success(let (p, e)):
             let v = try interp.evaluate(p, e, symbolic: true)

@@ -18,12 +18,15 @@ public enum CSV {
     /// names it (`besideScript`: that script's path), so a script finds its data wherever
     /// it is run from.
     public static func load(_ path: String, besideScript script: String? = nil) throws -> Tensor<Double> {
-        guard let data = FileManager.default.contents(atPath: resolve(path, besideScript: script)) else {
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.read(resolve(path, besideScript: script))
+        } catch let e as EvalError {
             throw EvalError(
-                "cannot read '\(path)'",
+                e.message.replacingOccurrences(of: resolve(path, besideScript: script), with: path),
                 notes: ["hint: a relative path is looked for where graphrepl runs, then beside the script"])
         }
-        let text = String(decoding: data, as: UTF8.self)
+        let text = String(decoding: bytes, as: UTF8.self)
         var rows: [[Double]] = []
         var problems: [String] = []
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

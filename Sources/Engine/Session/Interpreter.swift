@@ -1,3 +1,4 @@
+import Foundation
 import GraphLang
 
 /// Runs statements against a session: definitions, `print`, `assert`, expressions, and
@@ -13,6 +14,26 @@ public final class Interpreter {
     public var outputIsTerminal = false
     /// A fixed width to draw in (checked scripts use 80, whatever the terminal).
     public var width: Int?
+    /// The files being run inside one another (`:load`, `:tutorial`), outermost first.
+    public private(set) var running: [String] = []
+
+    /// Run `body` as the file at `path`, refusing a file that is already running (a
+    /// script that loads itself, directly or through others) or a chain too deep.
+    public func running<R>(_ path: String, _ body: () throws -> R) throws -> R {
+        let key = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        let names = running.map { URL(fileURLWithPath: $0).lastPathComponent }
+        if running.contains(where: { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path == key }) {
+            let chain = (names + [URL(fileURLWithPath: path).lastPathComponent]).joined(separator: " → ")
+            throw EvalError(
+                "'\(path)' is already running: \(chain)", notes: ["hint: a script cannot load itself, directly or through others"])
+        }
+        guard running.count < 64 else {
+            throw EvalError("scripts load one another more than 64 deep: \(names.prefix(3).joined(separator: " → ")) → …")
+        }
+        running.append(path)
+        defer { running.removeLast() }
+        return try body()
+    }
     /// Handles `:name args`; throws a `Diagnostic` for a bad command.
     public var commands: ((Interpreter, CommandCall) throws -> Void)?
     /// Checked during long computations; true after Ctrl-C.
@@ -35,6 +56,9 @@ public final class Interpreter {
         public func diagnostic(_ message: String, notes: [String] = []) -> Diagnostic {
             Diagnostic(.error, message, source: program.source, span: span, notes: notes)
         }
+        /// The bytes of the arguments in the source (`args` is their text, with bytes that
+        /// are not UTF-8 replaced, so its length may differ).
+        public var argsRange: Range<Int> { argsStart..<Swift.max(argsStart, span.end) }
     }
 
     /// Thrown by a command to end the session (`:quit`).
