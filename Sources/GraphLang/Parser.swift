@@ -122,7 +122,8 @@ public struct Parser {
             SpannedStatement(statement: s, span: Span(start, tokens[Swift.max(0, index - 1)].span.end))
         }
         if case .command(let name, let args, let argsStart) = current.kind {
-            _ = advance()
+            let token = advance()
+            if name == "repeat" { checkRepeatedStatements(argsStart..<token.span.end) }
             return done(.command(name: name, args: args, argsStart: argsStart))
         }
         if case .identifier(let word) = current.kind {
@@ -186,6 +187,28 @@ public struct Parser {
         }
         return done(.expression(e))
     }
+
+    /// The statements `:repeat N …` repeats are parsed with the rest, so that a syntax
+    /// error in them, as anywhere, runs nothing.
+    mutating func checkRepeatedStatements(_ range: Range<Int>) {
+        var lexer = Lexer(source: source, range: range, commands: false)
+        _ = lexer.next()  // the count
+        let body = lexer.next()
+        guard body.kind != .eof else { return }
+        guard Parser.repeatNesting < Parser.maxRepeatNesting else {
+            diagnostics.append(
+                error("':repeat' nested more than \(Parser.maxRepeatNesting) deep", Span(range.lowerBound, range.upperBound)))
+            return
+        }
+        Parser.repeatNesting += 1
+        defer { Parser.repeatNesting -= 1 }
+        let (_, ds) = Parser.parse(source, range: body.span.start..<range.upperBound)
+        diagnostics += ds
+    }
+
+    /// How deep `:repeat`s inside `:repeat`s are being parsed (each is a parser of its own).
+    nonisolated(unsafe) static var repeatNesting = 0
+    static let maxRepeatNesting = 16
 
     // MARK: - Expressions
 
@@ -328,6 +351,10 @@ public struct Parser {
             return add(.string(s), t.span)
         case .identifier(let name):
             _ = advance()
+            // `inf` and `nan` are numbers, as values print: they read back.
+            if name == "inf" || name == "nan", !check(.leftParen) {
+                return add(.number(name == "inf" ? .infinity : .nan), t.span)
+            }
             if ["print", "assert", "fn"].contains(name), !check(.leftParen) {
                 throw error("'\(name)' starts a statement and cannot be used inside an expression", t.span)
             }

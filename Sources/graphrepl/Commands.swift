@@ -234,7 +234,10 @@ enum Commands {
                 interp.write("\nstopped in run \(run) of \(n) (Ctrl-C); the \(run - 1) runs before it took effect\n")
                 return
             } catch var d as Diagnostic {
-                if n > 1 { d.notes.append("in run \(run) of \(n); the runs before it took effect") }
+                if n > 1 {
+                    d.notes.append(
+                        run == 1 ? "in run 1 of \(n)" : "in run \(run) of \(n); the \(run - 1) runs before it took effect")
+                }
                 throw d
             }
             if progress == nil, interp.outputIsTerminal, Date().timeIntervalSince(started) > 0.5 {
@@ -283,7 +286,7 @@ enum Commands {
             interp.write(overview())
             return
         }
-        if topic == "syntax" {
+        if ["syntax", "=", ":=", "slicing", "slice", "index", "operators"].contains(topic) {
             interp.write(syntaxHelp)
             return
         }
@@ -507,6 +510,7 @@ enum Commands {
         } catch let e as EvalError {
             throw call.diagnostic(e.message, notes: e.notes)
         }
-        interp.write("saved \(interp.session.order.count) definitions to \(p)\n")
+        let n = interp.session.order.count
+        interp.write("saved \(n) definition\(n == 1 ? "" : "s") to \(p)\n")
     }
 }

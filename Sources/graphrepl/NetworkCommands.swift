@@ -298,9 +298,13 @@ struct NetworkCommands {
         let elapsed = Date().timeIntervalSince(started)
         var s = ""
         if let k = stoppedAt { s += "stopped at step \(k) of \(o.steps) (Ctrl-C); the variables keep the values reached\n" }
-        if let first = losses.first, let last = losses.last {
+        if let first = losses.first {
+            // The loss the variables have now, on all the data (each step's loss above was
+            // taken before its update, on its batch).
+            let now = (try? session.query(loss, interrupted: { false }).value.scalarValue) ?? losses.last ?? first
+            let steps = losses.count == 1 ? "1 step" : "\(losses.count) steps"
             s +=
-                "\(o.optimizer.rawValue), lr \(formatNumber(o.lr))\(o.batch.map { ", batch \($0)" } ?? ""): \(lossWord.0) from \(formatNumber(first, digits: 6)) to \(formatNumber(last, digits: 6)) in \(losses.count) steps"
+                "\(o.optimizer.rawValue), lr \(formatNumber(o.lr))\(o.batch.map { ", batch \($0)" } ?? ""): \(lossWord.0) from \(formatNumber(first, digits: 6)) to \(formatNumber(now, digits: 6)) in \(steps)"
             s += interp.outputIsTerminal ? String(format: " (%.2f s)\n", elapsed) : "\n"
             s += LossCurve.draw(losses, width: 60, height: 10)
         }

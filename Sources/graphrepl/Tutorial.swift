@@ -20,11 +20,17 @@ struct Tutorial {
     var steps: [Step] = []
     /// Comment lines after the last statement.
     var trailing: [String] = []
+    /// Annotations that cannot be checked (no statement before them, or written almost
+    /// but not quite as one): 1-based line and what is wrong.
+    var problems: [(line: Int, message: String)] = []
+    /// Whether the file's lines end with CR LF (kept when expectations are recorded).
+    var crlf = false
 
     init(path: String, text: String) {
         self.path = path
+        crlf = text.contains("\r\n")
         var current = Step()
-        var lines = text.components(separatedBy: "\n")
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         var i = 0
         while i < lines.count {
@@ -32,6 +38,7 @@ struct Tutorial {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("# =>") || trimmed.hasPrefix("# error:") {
                 // Belongs to the previous statement.
+                if steps.isEmpty { problems.append((i + 1, "an expectation with no statement before it")) }
                 if var last = steps.popLast() {
                     if trimmed.hasPrefix("# =>") {
                         let body = trimmed.dropFirst(4)
@@ -45,6 +52,9 @@ struct Tutorial {
                 continue
             }
             if trimmed.isEmpty || trimmed.hasPrefix("#") {
+                if Tutorial.looksLikeAnAnnotation(trimmed) {
+                    problems.append((i + 1, "write an expectation as '# => text' or '# error: message'"))
+                }
                 if trimmed.hasPrefix("#") {
                     current.comments.append(String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces))
                 } else if !current.comments.isEmpty {
@@ -68,6 +78,14 @@ struct Tutorial {
             i += 1
         }
         trailing = current.comments
+    }
+
+    /// `#=> 4`, `#  => 4`, `#error: 4`: meant as expectations, but not written as one, so
+    /// they would be silently ignored.
+    static func looksLikeAnAnnotation(_ line: String) -> Bool {
+        guard line.hasPrefix("#"), !line.hasPrefix("# =>"), !line.hasPrefix("# error:") else { return false }
+        let rest = line.dropFirst().drop { $0 == " " || $0 == "\t" }
+        return rest.hasPrefix("=>") || rest.hasPrefix("error:")
     }
 
     static func load(_ path: String) throws -> Tutorial {
@@ -116,7 +134,8 @@ struct Tutorial {
     struct Result {
         var mismatches: [Mismatch] = []
         var expectations = 0
-        var observed: [Int: (out: [String], err: [String])] = [:]
+        /// Each step's output lines and, when it failed, its error message.
+        var observed: [Int: (out: [String], error: String?)] = [:]
     }
 
     static func lines(_ s: String) -> [String] {
@@ -129,46 +148,45 @@ struct Tutorial {
         return ls
     }
 
-    /// Runs every step in a fresh session and compares each output with its expectation.
+    /// Runs every step in a fresh session and compares what it gives with its
+    /// expectations: the `# =>` lines with its output, the `# error:` line with its error
+    /// (both when it has both). A step without expectations must not fail.
     func check() -> Result {
         var out = ""
         var err = ""
         let driver = Driver(color: false, write: { out += $0 }, writeError: { err += $0 })
         driver.interpreter.width = 80
         var result = Result()
+        for p in problems {
+            result.mismatches.append(Mismatch(line: p.line, code: "(annotation)", expected: [p.message], observed: []))
+        }
         for (k, step) in steps.enumerated() {
             out = ""
             err = ""
             let outcome = driver.interpreter.run(source(step))
-            result.observed[k] = (Tutorial.lines(out), Tutorial.lines(err))
-            if let want = step.expectedError {
-                result.expectations += 1
-                let first = Tutorial.lines(err).first { $0.contains("error: ") } ?? ""
-                let message = first.components(separatedBy: "error: ").dropFirst().joined(separator: "error: ")
-                if outcome == .ok || message != want {
+            let failed = outcome == .runtimeError || outcome == .syntaxError
+            let first = Tutorial.lines(err).first { $0.contains("error: ") } ?? ""
+            let message = first.components(separatedBy: "error: ").dropFirst().joined(separator: "error: ")
+            result.observed[k] = (Tutorial.lines(out), failed ? message : nil)
+            if step.expected == nil && step.expectedError == nil {
+                if failed {
                     result.mismatches.append(
                         Mismatch(
-                            line: step.firstLine, code: step.code, expected: ["error: " + want],
-                            observed: outcome == .ok ? Tutorial.lines(out) : ["error: " + message]))
+                            line: step.firstLine, code: step.code, expected: ["(no error)"], observed: Tutorial.lines(err),
+                            isExpectation: false))
                 }
-                continue
+            } else {
+                result.expectations += 1
+                let expected = (step.expected ?? []) + (step.expectedError.map { ["error: " + $0] } ?? [])
+                let observed = (step.expected != nil ? Tutorial.lines(out) : []) + (failed ? ["error: " + message] : [])
+                if expected != observed {
+                    result.mismatches.append(
+                        Mismatch(line: step.firstLine, code: step.code, expected: expected, observed: observed))
+                }
             }
             if outcome == .quit { break }
-            if outcome != .ok {
-                result.mismatches.append(
-                    Mismatch(
-                        line: step.firstLine, code: step.code, expected: step.expected ?? ["(no error)"],
-                        observed: Tutorial.lines(err), isExpectation: step.expected != nil))
-                continue
-            }
-            if let want = step.expected {
-                result.expectations += 1
-                let got = Tutorial.lines(out)
-                if got != want {
-                    result.mismatches.append(Mismatch(line: step.firstLine, code: step.code, expected: want, observed: got))
-                }
-            }
         }
+        result.mismatches.sort { $0.line < $1.line }
         return result
     }
 
@@ -181,15 +199,15 @@ struct Tutorial {
         writeError: (String) -> Void = StandardOutput.writeError
     ) -> Int32 {
         var failed = 0
+        var unreadable = 0
         for path in paths {
             let text: String
             do {
                 text = String(decoding: try Files.read(path), as: UTF8.self)
-            } catch let e as EvalError {
-                writeError("graphrepl: \(e.message)\n")
-                return ExitStatus.noInput
             } catch {
-                return ExitStatus.noInput
+                writeError("graphrepl: \((error as? EvalError)?.message ?? "cannot read '\(path)'")\n")
+                unreadable += 1
+                continue
             }
             let t = Tutorial(path: path, text: text)
             let result = t.check()
@@ -208,12 +226,13 @@ struct Tutorial {
             }
             for m in result.mismatches { writeError(Tutorial.diff(m, path: path)) }
             failed += result.mismatches.count
-            let held = result.expectations - result.mismatches.filter { $0.isExpectation }.count
-            write(
-                "\(path): \(held) of \(result.expectations) expectation\(result.expectations == 1 ? "" : "s") hold"
-                    + (result.mismatches.isEmpty
-                        ? "\n" : ", \(result.mismatches.count) mismatch\(result.mismatches.count == 1 ? "" : "es")\n"))
+            let held = result.expectations - result.mismatches.filter { $0.isExpectation && $0.code != "(annotation)" }.count
+            let others = result.mismatches.count - (result.expectations - held)
+            var line = "\(path): \(held) of \(result.expectations) expectation\(result.expectations == 1 ? " holds" : "s hold")"
+            if others > 0 { line += "; \(others) other problem\(others == 1 ? "" : "s") (shown above)" }
+            write(line + "\n")
         }
+        if unreadable > 0 { return ExitStatus.noInput }
         return failed == 0 ? ExitStatus.ok : ExitStatus.runtime
     }
 
@@ -234,28 +253,24 @@ struct Tutorial {
         return s
     }
 
-    /// The tutorial with every expectation replaced by what was observed
-    /// (GRAPHREPL_RECORD=1).
+    /// The script with its expectations rewritten from what was observed: `# =>` lines
+    /// for the steps that had them, a `# error:` line for every step that failed.
     func recorded(_ result: Result, original: String) -> String {
-        var lines = original.components(separatedBy: "\n")
+        var lines = original.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         // Replace from the bottom so line numbers stay valid.
-        for (k, step) in steps.enumerated().reversed() where step.expected != nil || step.expectedError != nil {
+        for (k, step) in steps.enumerated().reversed() {
+            guard let obs = result.observed[k] else { continue }
             let j = step.lastLine  // index of the first line after the statement
             while j < lines.count {
                 let t = lines[j].trimmingCharacters(in: .whitespaces)
                 if t.hasPrefix("# =>") || t.hasPrefix("# error:") { lines.remove(at: j) } else { break }
             }
-            guard let obs = result.observed[k] else { continue }
-            let new: [String]
-            if step.expectedError != nil {
-                let first = obs.err.first { $0.contains("error: ") } ?? ""
-                new = ["# error: " + first.components(separatedBy: "error: ").dropFirst().joined(separator: "error: ")]
-            } else {
-                new = obs.out.map { $0.isEmpty ? "# =>" : "# => " + $0 }
-            }
+            var new: [String] = []
+            if step.expected != nil { new += obs.out.map { $0.isEmpty ? "# =>" : "# => " + $0 } }
+            if let message = obs.error { new.append("# error: " + message) }
             lines.insert(contentsOf: new, at: step.lastLine)
         }
-        return lines.joined(separator: "\n")
+        return lines.joined(separator: crlf ? "\r\n" : "\n")
     }
 
     // MARK: - Walking through

@@ -31,7 +31,7 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(usage.status, 64)
         let missing = try Binary.run(["/nonexistent/x.graph"])
         XCTAssertEqual(missing.status, 66)
-        XCTAssertEqual(missing.err, "graphrepl: cannot read '/nonexistent/x.graph': no such file or not readable\n")
+        XCTAssertEqual(missing.err, "graphrepl: cannot read '/nonexistent/x.graph': no such file\n")
     }
 
     func testScriptStopsAtFirstRuntimeError() throws {

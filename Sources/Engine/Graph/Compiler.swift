@@ -17,6 +17,8 @@ struct Compiler {
     enum Work {
         case visit(Program, ExprID, Int)
         case finish(Program, ExprID, Int)
+        /// A node definition's expression starts.
+        case beginDefinition(String)
         /// A node definition's expression is done: bind the name to its node.
         case bindName(String, Program, ExprID)
         /// A user-function body is done: the call's result is the body's.
@@ -31,6 +33,9 @@ struct Compiler {
     var inProgress: Set<String> = []
     /// The call being compiled, for the nodes of composite built-ins.
     var currentOrigin: Origin?
+    /// The definitions being compiled, innermost last, with how many generator calls
+    /// each has compiled so far (their seeds depend on it).
+    var definitions: [(name: String, generators: Int)] = []
 
     init(session: Session, graph: Graph) {
         self.session = session
@@ -56,6 +61,8 @@ struct Compiler {
         }
         switch session.definition(name) {
         case .node(let p, let e):
+            definitions.append((name, 0))
+            defer { definitions.removeLast() }
             let id = try compile(p, e)
             bind(name, id)
             return id
@@ -107,8 +114,11 @@ struct Compiler {
                 try visit(p, e, env, &stack)
             case .finish(let p, let e, let env):
                 try finish(p, e, env, &stack)
+            case .beginDefinition(let name):
+                definitions.append((name, 0))
             case .bindName(let name, let p, let e):
                 inProgress.remove(name)
+                if definitions.last?.name == name { definitions.removeLast() }
                 guard let id = results[key(p, e, 0)] else { continue }
                 bind(name, id)
             case .finishCall(let p, let e, let env, let bp, let be, let benv):
@@ -141,6 +151,7 @@ struct Compiler {
                 stack.append(.finish(p, e, env))
                 stack.append(.bindName(n, dp, de))
                 stack.append(.visit(dp, de, 0))
+                stack.append(.beginDefinition(n))
             } else {
                 results[k] = try leafOrSymbol(n, p, e, env)
             }
@@ -364,8 +375,10 @@ struct Compiler {
     /// A reproducible seed for a random generator: from `:set seed N` and the order in
     /// which generators are first compiled (definitions compile as they are made), so a
     /// script gives the same numbers whatever its file is called.
-    func generatorSeed(_ p: Program, _ e: ExprID) -> UInt64 {
-        session.generatorSeed(for: GeneratorKey(program: p.serial, expr: e))
+    mutating func generatorSeed(_ p: Program, _ e: ExprID) -> UInt64 {
+        guard let d = definitions.last else { return session.generatorSeed(for: .elsewhere(program: p.serial, expr: e)) }
+        definitions[definitions.count - 1].generators += 1
+        return session.generatorSeed(for: .inDefinition(d.name, d.generators))
     }
 
     /// The nodes `grad`, `jacobian` or `hessian` differentiate with respect to, with
@@ -439,9 +452,12 @@ extension Session {
         }
     }
 
-    /// Compile an expression of a program into the session's graph.
-    public func compile(_ program: Program, _ expr: ExprID) throws -> Int {
+    /// Compile an expression of a program into the session's graph; `defining`: the
+    /// name whose definition it is the value of (`W` in `W = variable(normal(…))`), for
+    /// the seeds of its generators.
+    public func compile(_ program: Program, _ expr: ExprID, defining: String? = nil) throws -> Int {
         var c = Compiler(session: self, graph: graph)
+        if let defining { c.definitions = [(defining, 0)] }
         return try c.compile(program, expr)
     }
 }

@@ -25,7 +25,8 @@ public final class Interpreter {
         if running.contains(where: { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path == key }) {
             let chain = (names + [URL(fileURLWithPath: path).lastPathComponent]).joined(separator: " → ")
             throw EvalError(
-                "'\(path)' is already running: \(chain)", notes: ["hint: a script cannot load itself, directly or through others"])
+                "'\(path)' is already running: \(chain)", notes: ["hint: a script cannot load itself, directly or through others"]
+            )
         }
         guard running.count < 64 else {
             throw EvalError("scripts load one another more than 64 deep: \(names.prefix(3).joined(separator: " → ")) → …")
@@ -66,7 +67,7 @@ public final class Interpreter {
         public init() {}
     }
 
-    public static let reservedWords: Set<String> = ["print", "assert", "fn", "wrt", "with"]
+    public static let reservedWords: Set<String> = ["print", "assert", "fn", "wrt", "with", "inf", "nan"]
 
     public init(session: Session = Session(), write: @escaping (String) -> Void, writeError: @escaping (String) -> Void) {
         self.session = session
@@ -332,7 +333,7 @@ public final class Interpreter {
                 }
                 session.defineLeaf(name, kind: .placeholder, value: nil, shape: shape, origin: origin)
             default:
-                let v = try session.graph.scratch { try evaluate(p, args[0]) }
+                let v = try session.graph.scratch { try self.value(of: try session.compile(p, args[0], defining: name)) }
                 if v.isSymbolic, maker == .variable {
                     throw Diagnostic(
                         .error, "a variable needs numbers to start from, got \(format(v))",

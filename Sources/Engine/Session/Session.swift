@@ -204,11 +204,21 @@ public final class Session {
         store(name, .function(params: params, program, body), references: refs)
     }
 
-    /// The seed of a random generator call, fixed the first time it is compiled.
+    /// The seed of a random generator call, fixed the first time it is compiled. In a
+    /// definition it comes from `:set seed`, the definition's name and which of its
+    /// generator calls it is, so a saved session draws the same numbers when loaded
+    /// again; elsewhere (a `print`) from a counter.
     func generatorSeed(for key: GeneratorKey) -> UInt64 {
         if let s = generatorSeeds[key] { return s }
-        generatorCounter += 1
-        var g = SplitMix64(state: settings.seed &+ generatorCounter &* 0x9E37_79B9)
+        var state: UInt64
+        switch key {
+        case .inDefinition(let name, let k):
+            state = settings.seed ^ fnv1a(name) &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15
+        case .elsewhere:
+            generatorCounter += 1
+            state = settings.seed &+ generatorCounter &* 0x9E37_79B9
+        }
+        var g = SplitMix64(state: state)
         let s = g.next()
         generatorSeeds[key] = s
         return s
@@ -237,8 +247,20 @@ extension Session {
 }
 
 /// A random generator call in the source: its program and expression.
-struct GeneratorKey: Hashable {
-    /// `Program.serial`: unique for the life of the process.
-    let program: Int
-    let expr: Int
+enum GeneratorKey: Hashable {
+    /// The `k`-th generator call compiled for the definition of `name` (0-based).
+    case inDefinition(String, Int)
+    /// A call outside any definition: its program (`Program.serial`, unique for the life
+    /// of the process) and expression.
+    case elsewhere(program: Int, expr: Int)
+}
+
+/// FNV-1a: a hash of a name that is the same in every run (Swift's `Hasher` is not).
+func fnv1a(_ s: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in s.utf8 {
+        h ^= UInt64(b)
+        h = h &* 0x100_0000_01b3
+    }
+    return h
 }

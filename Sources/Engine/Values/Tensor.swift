@@ -250,7 +250,7 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
             guard p >= 1 && p <= shape[axis] else {
                 throw EvalError(
                     "index \(p) is out of range 1…\(shape[axis]) on axis \(axis + 1) of shape \(shapeText(shape))",
-                    notes: p == 0 ? ["hint: indices start at 1, as in x1"] : [])
+                    notes: p == 0 ? ["hint: indices start at 1, as in x[1]"] : [])
             }
             off += (p - 1) * st[axis]
         }
@@ -370,16 +370,19 @@ extension Tensor {
                 guard i >= 1 && i <= n else {
                     throw EvalError(
                         "index \(i) is out of range 1…\(n) on axis \(axis + 1) of shape \(shapeText(shape))",
-                        notes: i == 0 ? ["hint: indices start at 1, as in x1"] : [])
+                        notes: i == 0 ? ["hint: indices start at 1, as in x[1]"] : [])
                 }
                 positions.append([i - 1])
             case .range(let lo, let hi):
                 let l = lo ?? 1
                 let h = hi ?? n
-                guard l >= 1, h <= n, l <= h else {
+                guard l <= h else {
                     throw EvalError(
-                        "slice \(a.text) is out of range 1…\(n) on axis \(axis + 1) of shape \(shapeText(shape))",
-                        notes: l > h ? ["hint: a slice lo:hi includes both ends and needs lo ≤ hi"] : [])
+                        "slice \(a.text) is reversed: it needs lo ≤ hi (both ends are included)",
+                        notes: ["hint: \(h):\(l) takes positions \(h) to \(l)"])
+                }
+                guard l >= 1, h <= n else {
+                    throw EvalError("slice \(a.text) is out of range 1…\(n) on axis \(axis + 1) of shape \(shapeText(shape))")
                 }
                 positions.append(Array((l - 1)...(h - 1)))
                 outShape.append(h - l + 1)
