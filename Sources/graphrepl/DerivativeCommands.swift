@@ -84,7 +84,7 @@ struct DerivativeCommands {
             case .zero:
                 lines.append("  \(name) = 0")
             case .jacobian(let m, let k):
-                let op = session.graph.nodes[e.parent].op?.name ?? "?"
+                let op = session.graph.composite(resultOf: e.parent)?.builtin.name ?? session.graph.nodes[e.parent].op?.name ?? "?"
                 let from = shapeText(q.values[e.child]?.shape ?? [])
                 let to = shapeText(q.values[e.parent]?.shape ?? [])
                 lines.append("  \(name): a \(m)×\(k) Jacobian (\(op) of shapes \(from) → \(to))")
@@ -142,7 +142,7 @@ struct DerivativeCommands {
             let nodes =
                 [xName]
                 + path.map { e -> String in
-                    let twice = session.graph.nodes[e.parent].inputs.filter { $0 == e.child }.count > 1
+                    let twice = session.graph.pathInputs(e.parent).filter { $0 == e.child }.count > 1
                     return twice ? "[\(e.slot + 1)] " + q.label(e.parent) : q.label(e.parent)
                 }
             let long = path.count > keep

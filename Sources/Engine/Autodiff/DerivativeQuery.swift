@@ -213,9 +213,16 @@ public final class DerivativeQuery {
         let dep = differentiable(structural: true)
         var out: [EdgePartial] = []
         var count = 0
-        for n in order {
-            guard case .op(let op) = graph.nodes[n].kind else { continue }
-            for (slot, c) in graph.nodes[n].inputs.enumerated() where op.carriesDependence(slot) && dep[c] == true {
+        for n in order where !graph.isInsideComposite(n) {
+            let edges: [(Int, Int)]
+            if graph.composite(resultOf: n) != nil {
+                edges = graph.pathInputs(n).enumerated().map { ($0, $1) }
+            } else if case .op(let op) = graph.nodes[n].kind {
+                edges = graph.nodes[n].inputs.enumerated().filter { op.carriesDependence($0.offset) }.map { ($0, $1) }
+            } else {
+                continue
+            }
+            for (slot, c) in edges where dep[c] == true {
                 count += 1
                 guard count <= limit else { continue }
                 out.append(EdgePartial(child: c, parent: n, slot: slot, partial: try partial(n, slot, formula: formulas)))
@@ -227,7 +234,7 @@ public final class DerivativeQuery {
     /// The partial of one edge.
     public func partial(_ parent: Int, _ slot: Int, formula: Bool) throws -> EdgePartial.Partial {
         guard graph.nodes[parent].op != nil else { return .none }
-        let c = graph.nodes[parent].inputs[slot]
+        let c = graph.pathInputs(parent)[slot]
         let m = values[parent]?.count ?? 0
         let k = values[c]?.count ?? 0
         guard m == 1, k == 1 else { return .jacobian(rows: m, columns: k) }
@@ -241,10 +248,24 @@ public final class DerivativeQuery {
         return try graph.scratch {
             var b = GraphBuilder(graph: graph, origin: nil)
             b.scalarsOnly = true
-            let ins = graph.nodes[parent].inputs
-            var t = [Int?](repeating: nil, count: ins.count)
-            t[slot] = b.literal(1)
-            guard let p = try op.jvp(&b, ins, parent, t) else { return nil }
+            let tangent: Int?
+            if graph.composite(resultOf: parent) != nil {
+                // Through the ops inside, with a unit tangent at the argument.
+                var t: [Int: Int] = [graph.pathInputs(parent)[slot]: b.literal(1)]
+                for n in graph.order([parent]) where n == parent || graph.isInsideComposite(n) {
+                    guard case .op(let inner) = graph.nodes[n].kind else { continue }
+                    let ins = graph.nodes[n].inputs
+                    let ts = ins.enumerated().map { i, c in inner.isDifferentiableInput(i) ? t[c] : nil }
+                    if ts.contains(where: { $0 != nil }), let r = try inner.jvp(&b, ins, n, ts) { t[n] = r }
+                }
+                tangent = t[parent]
+            } else {
+                let ins = graph.nodes[parent].inputs
+                var t = [Int?](repeating: nil, count: ins.count)
+                t[slot] = b.literal(1)
+                tangent = try op.jvp(&b, ins, parent, t)
+            }
+            guard let p = tangent else { return nil }
             let expression = graph.nodes[p].name ?? graph.expressionText(p)
             let v = try numericValue(p)
             var f: String?
@@ -308,7 +329,29 @@ public final class DerivativeQuery {
         return String(first) + "\u{304}" + String(n.unicodeScalars.dropFirst())
     }
 
-    /// Forward mode from `x`: one pass per element of x, each node's tangent ∂node/∂x.
+    /// A node as it stands in a rule: its name, a number as written, or its expression
+    /// in parentheses.
+    public func term(_ id: Int) -> String {
+        if let n = graph.nodes[id].name { return n }
+        if case .literal(let v) = graph.nodes[id].kind, v.count == 1, let x = v.scalarValue { return formatNumber(x) }
+        return label(id)
+    }
+
+    /// How a node and its inputs read in a rule (`Notation`).
+    func notation(_ n: Int, inputs: [Int]) -> Notation {
+        let count = values[n]?.count ?? 1
+        return Notation(
+            inputs: inputs.map(term), output: term(n), scalar: inputs.map { (values[$0]?.count ?? 1) == 1 },
+            outputScalar: count == 1, broadcast: inputs.map { (values[$0]?.count ?? count) < count })
+    }
+
+    /// Whether a rule's text is a single name (a tangent or adjoint passed on unchanged).
+    static func isName(_ s: String) -> Bool { !s.contains(where: { " +−*/∘()".contains($0) }) }
+
+    /// Forward mode from `x`: one pass per element of x, each node's tangent ∂node/∂x,
+    /// with its rule in the lecture's notation. A built-in made of several ops is one
+    /// step, as written; an unnamed node whose tangent is another's, passed on, shares
+    /// its name.
     public func forwardTrace(_ x: Int) throws -> Trace {
         let xv = try valueOf(x)
         let dep = graph.dependsOn(x, order: order)
@@ -324,64 +367,94 @@ public final class DerivativeQuery {
             trace.rules += r
             trace.passes += 1
         }
-        let scalars = isScalarGraph
-        try graph.scratch {
-            var b = GraphBuilder(graph: graph, origin: nil)
-            b.scalarsOnly = scalars
-            var symbols: [Int: Int] = [:]
-            for n in order where dep[n] == true {
-                let rule: String
-                if n == x {
-                    rule = "seed: \(dotted(x)) = 1"
-                } else if case .op(let op) = graph.nodes[n].kind {
-                    let ins = graph.nodes[n].inputs
-                    let ts = ins.enumerated().map { i, c -> Int? in op.isDifferentiableInput(i) ? symbols[c] : nil }
-                    let r = try op.jvp(&b, ins, n, ts)
-                    rule = "\(dotted(n)) = " + (r.map { graph.expressionText($0) } ?? "0")
-                } else {
-                    rule = ""
+        var name: [Int: String] = [:]
+        for n in order where dep[n] == true && !graph.isInsideComposite(n) {
+            let rule: String
+            if n == x {
+                name[n] = dotted(n)
+                rule = "seed: \(dotted(x)) = 1"
+            } else {
+                let ins = graph.composite(resultOf: n)?.arguments ?? graph.nodes[n].inputs
+                let ts = ins.enumerated().map { i, c -> String? in
+                    if let op = graph.nodes[n].op, graph.composite(resultOf: n) == nil, !op.isDifferentiableInput(i) { return nil }
+                    return dep[c] == true ? name[c] : nil
                 }
-                symbols[n] = graph.appendSymbol(dotted(n))
-                trace.rows.append(.init(node: n, value: values[n], rule: rule, results: tangents[n] ?? []))
+                let text: String?
+                if let (b, _) = graph.composite(resultOf: n) {
+                    text = b.tangentNotation(notation(n, inputs: ins), tangents: ts)
+                } else {
+                    text = graph.nodes[n].op?.tangentNotation(notation(n, inputs: ins), tangents: ts)
+                }
+                if graph.nodes[n].name == nil, let t = text, DerivativeQuery.isName(t) {
+                    name[n] = t
+                    rule = "= \(t), passed on"
+                } else {
+                    name[n] = dotted(n)
+                    rule = "\(dotted(n)) = " + (text ?? "0")
+                }
             }
+            trace.rows.append(.init(node: n, value: values[n], rule: rule, results: tangents[n] ?? []))
         }
         return trace
     }
 
     /// Reverse mode from the output (a scalar): one pass, each node's adjoint
-    /// ∂output/∂node, in reverse order, with the rule that sums what its users send it.
+    /// ∂output/∂node, in reverse order, with the rule that sums what its users send it,
+    /// in the lecture's notation. A built-in made of several ops is one step, as written
+    /// (and softmax followed by cross-entropy sends back y − label); an unnamed node whose
+    /// adjoint is another's, passed on, shares its name.
     public func reverseTrace() throws -> (trace: Trace, adjoints: [Int: Value]) {
         let (adjoint, rules) = try adjoints()
         var trace = Trace(rows: [], passes: 1, rules: rules)
         let dep = differentiable()
-        let scalars = isScalarGraph
-        try graph.scratch {
-            var b = GraphBuilder(graph: graph, origin: nil)
-            b.scalarsOnly = scalars
-            var contributions: [Int: [Int]] = [:]
-            for n in order.reversed() where dep[n] == true {
-                guard let g = adjoint[n] else { continue }
-                let rule: String
-                if n == output {
-                    rule = "seed: \(barred(output)) = 1"
+        var name: [Int: String] = [:]
+        var contributions: [Int: [String]] = [:]
+        var fused: [Int: String] = [:]
+        for n in order.reversed() where dep[n] == true && !graph.isInsideComposite(n) {
+            guard let g = adjoint[n] else { continue }
+            let rule: String
+            if n == output {
+                name[n] = barred(n)
+                rule = "seed: \(barred(output)) = 1"
+            } else {
+                let parts = contributions[n] ?? []
+                if graph.nodes[n].name == nil, parts.count == 1, DerivativeQuery.isName(parts[0]) {
+                    name[n] = parts[0]
+                    rule = "= \(parts[0]), passed on"
                 } else {
-                    let parts = contributions[n] ?? []
-                    rule =
-                        "\(barred(n)) = "
-                        + (parts.isEmpty ? "0" : parts.map { graph.expressionText($0) }.joined(separator: " + "))
+                    name[n] = barred(n)
+                    rule = "\(barred(n)) = " + (parts.isEmpty ? "0" : parts.joined(separator: " + "))
                 }
-                if case .op(let op) = graph.nodes[n].kind {
-                    let ins = graph.nodes[n].inputs
-                    let wants = ins.enumerated().map { i, c in op.isDifferentiableInput(i) && dep[c] == true }
-                    let cs = try op.vjp(&b, ins, n, graph.appendSymbol(barred(n)), wants: wants)
-                    for (i, c) in ins.enumerated() where wants[i] {
-                        if let t = cs[i] { contributions[c, default: []].append(t) }
-                    }
-                }
-                trace.rows.append(.init(node: n, value: values[n], rule: rule, results: [g]))
             }
+            let zbar = name[n] ?? barred(n)
+            if let (b, args) = graph.composite(resultOf: n) {
+                let note = notation(n, inputs: args)
+                for (i, c) in args.enumerated() where dep[c] == true {
+                    // Softmax into cross-entropy: the lecture's fused z̄ = y − label.
+                    if b == .crossEntropy, i == 1, case .op(.softmax) = graph.nodes[c].kind, users(of: c) == [n] {
+                        fused[c] = n == output ? "\(term(c)) − \(term(args[0]))" : "\(Notation.wrap(zbar)) ∘ (\(term(c)) − \(term(args[0])))"
+                    }
+                    if let t = b.adjointNotation(i, note, adjoint: zbar) { contributions[c, default: []].append(t) }
+                }
+            } else if case .op(let op) = graph.nodes[n].kind {
+                let ins = graph.nodes[n].inputs
+                let note = notation(n, inputs: ins)
+                for (i, c) in ins.enumerated() where op.isDifferentiableInput(i) && dep[c] == true {
+                    if case .softmax = op, let f = fused[n] {
+                        contributions[c, default: []].append(f)
+                        continue
+                    }
+                    if let t = op.adjointNotation(i, note, adjoint: zbar) { contributions[c, default: []].append(t) }
+                }
+            }
+            trace.rows.append(.init(node: n, value: values[n], rule: rule, results: [g]))
         }
         return (trace, adjoint)
+    }
+
+    /// The nodes of the cone that use `n`.
+    func users(of n: Int) -> [Int] {
+        order.filter { m in !graph.isInsideComposite(m) && graph.pathInputs(m).contains(n) }
     }
 
     // MARK: - Jacobians and Hessians

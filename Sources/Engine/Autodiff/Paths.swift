@@ -57,6 +57,12 @@ public enum Paths {
     /// and comparisons too, with partial 0) from nodes that depend on the source.
     static func edges(_ graph: Graph, _ n: Int, _ dep: NodeMap<Bool>) -> [PathEdge] {
         let node = graph.nodes[n]
+        // A built-in made of several ops is one step, from its arguments.
+        if graph.composite(resultOf: n) != nil {
+            return graph.pathInputs(n).enumerated().compactMap { i, c in
+                dep[c] == true ? PathEdge(child: c, parent: n, slot: i) : nil
+            }
+        }
         return node.inputs.enumerated().compactMap { i, c in
             let follows: Bool
             switch node.kind {

@@ -318,15 +318,15 @@ struct Compiler {
         case .softmax: return op(.softmax(axis: try axis()), [r(0)])
         case .logSoftmax: return op(.logSoftmax(axis: try axis()), [r(0)])
         case .dot:
-            return composite(b.name, env) { op in op(.sum(axis: nil), [op(.mul, [r(0), r(1)])]) }
+            return composite(b.name, env, [r(0), r(1)]) { op in op(.sum(axis: nil), [op(.mul, [r(0), r(1)])]) }
         case .matmul: return op(.matmul, [r(0), r(1)])
         case .transpose: return op(.transpose, [r(0)])
         case .reshape: return op(.reshape(try staticShape(p, args[1])), [r(0)])
         case .crossEntropy:
             // -sum(label * log(prediction)) along the last axis: one loss per row.
-            return composite(b.name, env) { op in op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])]) }
+            return composite(b.name, env, [r(0), r(1)]) { op in op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])]) }
         case .mse:
-            return composite(b.name, env) { op in
+            return composite(b.name, env, [r(0), r(1)]) { op in
                 let two = graph.append(
                     Node(kind: .literal(.scalar(2)), inputs: [], origin: Origin(program: p, expr: e), call: nil))
                 return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
@@ -362,9 +362,9 @@ struct Compiler {
 
     /// A built-in made of several ops (cross_entropy, mse, dot), recorded as a call so
     /// that drawings show it as one box, as they do user functions.
-    func composite(_ f: String, _ env: Int, _ build: ((Op, [Int]) -> Int) -> Int) -> Int {
+    func composite(_ f: String, _ env: Int, _ arguments: [Int], _ build: ((Op, [Int]) -> Int) -> Int) -> Int {
         let callID = graph.calls.count
-        graph.calls.append(CallInfo(function: f, result: -1, parent: envCalls[env]))
+        graph.calls.append(CallInfo(function: f, result: -1, parent: envCalls[env], arguments: arguments))
         let origin = currentOrigin
         let g = graph
         let result = build { o, ins in g.append(Node(kind: .op(o), inputs: ins, origin: origin, call: callID)) }

@@ -51,12 +51,39 @@ public struct Node: Sendable {
     }
 }
 
+extension Graph {
+    /// The built-in made of several ops whose result `n` is: its name and arguments.
+    public func composite(resultOf n: Int) -> (builtin: Builtin, arguments: [Int])? {
+        guard let k = nodes[n].call, calls[k].result == n, let b = Builtins.byName[calls[k].function], b.isComposite
+        else { return nil }
+        return (b, calls[k].arguments)
+    }
+
+    /// Whether `n` is inside a built-in made of several ops (not its result): traces and
+    /// paths step over it, as the user wrote one call.
+    public func isInsideComposite(_ n: Int) -> Bool {
+        guard let k = nodes[n].call, calls[k].result != n, let b = Builtins.byName[calls[k].function] else { return false }
+        return b.isComposite
+    }
+
+    /// The inputs a path follows into `n`: the node's own, or a composite's distinct
+    /// arguments (`dot(y, y)` is one step from y, its partial the total through both).
+    public func pathInputs(_ n: Int) -> [Int] {
+        guard let args = composite(resultOf: n)?.arguments else { return nodes[n].inputs }
+        var seen = Set<Int>()
+        return args.filter { seen.insert($0).inserted }
+    }
+}
+
 /// A user-function call in the graph: its name and the node that is its result.
 public struct CallInfo: Sendable {
     public var function: String
     public var result: Int
     /// The call whose body made this call, if any.
     public var parent: Int?
+    /// The nodes of its arguments, for a built-in made of several ops (`cross_entropy`,
+    /// `mse`, `dot`), which traces show as one step, as the user wrote it.
+    public var arguments: [Int] = []
 }
 
 /// A computation graph stored flat: nodes in an array, edges as integer ids, so sweeps
@@ -199,14 +226,19 @@ public final class Graph: @unchecked Sendable {
                 continue
             default: break
             }
+            // A built-in made of several ops reads as the call the user wrote.
+            let composite = self.composite(resultOf: id)
+            let children = composite?.arguments ?? node.inputs
             if !expanded {
                 stack.append((id, true))
-                for c in node.inputs.reversed() where done[c] == nil { stack.append((c, false)) }
+                for c in children.reversed() where done[c] == nil { stack.append((c, false)) }
                 continue
             }
-            let args = node.inputs.map { done[$0] ?? ("?", 6) }
+            let args = children.map { done[$0] ?? ("?", 6) }
             var text: (String, Int)
             switch node.kind {
+            case .op where composite != nil:
+                text = ("\(composite?.builtin.name ?? "")(" + args.map(\.0).joined(separator: ", ") + ")", 6)
             case .op(let op): text = op.format(args)
             case .jacobian: text = ("jacobian(\(args[0].0), \(args[1].0))", 6)
             default: text = ("?", 6)
@@ -238,9 +270,22 @@ public struct GraphBuilder: Algebra {
     public mutating func apply(_ op: Op, _ args: [Int]) throws -> Int {
         if scalarsOnly {
             switch op {
-            case .unbroadcast, .broadcastLike, .reshapeLike: return args[0]
+            case .unbroadcast, .broadcastLike, .reshapeLike, .sum, .mean: return args[0]
             default: break
             }
+        }
+        // Arithmetic on numbers written in place is done now: 2 - 1 is 1, x^1 is x.
+        switch op {
+        case .add, .sub, .mul, .div, .pow, .neg:
+            let numbers = args.compactMap { id -> Double? in
+                if case .literal(let v) = graph.nodes[id].kind, v.shape.isEmpty { return v.scalarValue }
+                return nil
+            }
+            if numbers.count == args.count, let v = try op.evaluate(numbers.map { .scalar($0) }).scalarValue, v.isFinite {
+                return literal(v)
+            }
+            if case .pow = op, isLiteral(args[1], 1) { return args[0] }
+        default: break
         }
         if case .neg = op, case .op(.neg) = graph.nodes[args[0]].kind { return graph.nodes[args[0]].inputs[0] }
         return graph.append(Node(kind: .op(op), inputs: args, origin: origin, call: call))
