@@ -111,6 +111,11 @@ enum Commands {
             example: ":train C steps=2000 lr=0.05 optimizer=adam", group: .networks
         ) { call, interp, c in try NetworkCommands(call, interp, usage: c.usage).train() },
         Command(
+            name: "show", usage: ":show EXPR",
+            summary: "a value whole, with its shape (tables show long values by their shape only)",
+            example: ":show W1", group: .session
+        ) { call, interp, c in try show(call, interp, c) },
+        Command(
             name: "list", usage: ":list", summary: "every definition: name, kind, shape, value", example: ":list",
             group: .session
         ) { call, interp, c in
@@ -187,6 +192,21 @@ enum Commands {
             try interp.session.graph.scratch { try command.run(call, interp, command) }
         } else {
             try command.run(call, interp, command)
+        }
+    }
+
+    /// `:show EXPR`: the value whole (up to 10 000 elements), with its shape.
+    static func show(_ call: Interpreter.CommandCall, _ interp: Interpreter, _ c: Command) throws {
+        guard !call.args.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw call.diagnostic("':show' needs a name or an expression", notes: ["usage: \(c.usage)"])
+        }
+        switch Parser.parseExpression(call.program.source, range: call.argsRange) {
+        case .failure(let d): throw d
+        case .success(let (p, e)):
+            let v = try interp.evaluate(p, e)
+            let shape = v.shape.isEmpty ? "" : "  (shape \(shapeText(v.shape)))"
+            interp.write(
+                "\(call.args) = \(formatValue(v, digits: interp.session.settings.digits, summarizeAbove: 10_000))\(shape)\n")
         }
     }
 
@@ -407,7 +427,7 @@ enum Commands {
             case nil: break
             }
         }
-        interp.write(table(rows))
+        interp.write(table(rows, width: width(interp)))
     }
 
     static func quietValue(_ interp: Interpreter, _ id: Int) throws -> Value {
@@ -422,22 +442,63 @@ enum Commands {
         return one.count > n ? String(one.prefix(n - 1)) + "…" : one
     }
 
-    /// Columns padded to their widest cell.
-    static func table(_ rows: [[String]], indent: String = "") -> String {
-        guard let width = rows.map(\.count).max() else { return "" }
-        var w = [Int](repeating: 0, count: width)
+    /// Columns padded to their widest cell, within `width` columns: when the table would
+    /// be wider, the widest columns are narrowed and their long cells end in "…".
+    static func table(_ rows: [[String]], indent: String = "", width: Int = .max) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var w = [Int](repeating: 0, count: columns)
         for r in rows { for (i, c) in r.enumerated() { w[i] = max(w[i], c.count) } }
+        func total() -> Int { indent.count + w.reduce(0, +) + 2 * (columns - 1) }
+        while total() > width {
+            guard let widest = w.indices.filter({ w[$0] > 8 }).max(by: { w[$0] < w[$1] }) else { break }
+            w[widest] = max(8, w[widest] - (total() - width))
+        }
         var out = ""
         for r in rows {
             var line = indent
             for (i, c) in r.enumerated() {
                 // Characters, not UTF-16 units, so ḃ and ē take one column.
-                line += i == r.count - 1 ? c : c + String(repeating: " ", count: w[i] + 2 - c.count)
+                let cell = c.count > w[i] ? String(c.prefix(w[i] - 1)) + "…" : c
+                line += i == r.count - 1 ? cell : cell + String(repeating: " ", count: w[i] + 2 - cell.count)
             }
             while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"
         }
         return out
+    }
+
+    /// `text` (a value as printed) in lines of at most `width`, broken after commas, each
+    /// line after `indent`.
+    static func wrapList(_ text: String, width: Int, indent: String) -> String {
+        var lines: [String] = []
+        var line = ""
+        for part in text.components(separatedBy: ", ") {
+            let piece = line.isEmpty ? part : line + ", " + part
+            if !line.isEmpty, indent.count + piece.count + 1 > width {
+                lines.append(line + ",")
+                line = part
+            } else {
+                line = piece
+            }
+        }
+        lines.append(line)
+        return lines.map { indent + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    /// The width output should fit: the terminal's, or 80.
+    static func width(_ interp: Interpreter) -> Int { ViewCommands.terminalWidth(interp) }
+
+    /// A value short enough for a table cell: itself, or its shape ("[4×3] matrix") when
+    /// it is long (`:show NAME` prints a whole value).
+    static func brief(_ text: String, _ v: Value?, limit: Int = 30) -> String {
+        // (`:show` prints the whole.)
+        guard text.count > limit, let v, v.count > 1 else { return text }
+        let dims = "[" + v.shape.map(String.init).joined(separator: "×") + "]"
+        switch v.shape.count {
+        case 1: return dims + " vector"
+        case 2: return dims + " matrix"
+        default: return dims + " tensor"
+        }
     }
 
     static func set(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {

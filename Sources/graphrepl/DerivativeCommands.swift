@@ -49,6 +49,19 @@ struct DerivativeCommands {
 
     func show(_ v: Value?) -> String { v.map { interp.format($0) } ?? "?" }
 
+    /// A value for a table cell: short, or its shape (`:show NAME` gives it whole).
+    func cell(_ v: Value?) -> String { Commands.brief(show(v), v) }
+
+    /// The width output fits.
+    var width: Int { Commands.width(interp) }
+
+    /// `head` followed by `text`, continued on a line indented by `indent` when it is too
+    /// long for the width.
+    func fold(_ head: String, _ text: String, indent: String = "    ") -> String {
+        if head.count + text.count <= width { return head + text + "\n" }
+        return head.trimmingCharacters(in: .whitespaces) + "\n" + Commands.wrapList(text, width: width, indent: indent)
+    }
+
     func d(_ q: DerivativeQuery, _ of: Int, _ wrt: Int) -> String { "∂\(q.label(of))/∂\(q.label(wrt))" }
 
     /// A factor of a path's product in parentheses unless it is a name, a number, a
@@ -84,7 +97,8 @@ struct DerivativeCommands {
             case .zero:
                 lines.append("  \(name) = 0")
             case .jacobian(let m, let k):
-                let op = session.graph.composite(resultOf: e.parent)?.builtin.name ?? session.graph.nodes[e.parent].op?.name ?? "?"
+                let op =
+                    session.graph.composite(resultOf: e.parent)?.builtin.name ?? session.graph.nodes[e.parent].op?.name ?? "?"
                 let from = shapeText(q.values[e.child]?.shape ?? [])
                 let to = shapeText(q.values[e.parent]?.shape ?? [])
                 lines.append("  \(name): a \(m)×\(k) Jacobian (\(op) of shapes \(from) → \(to))")
@@ -92,7 +106,7 @@ struct DerivativeCommands {
                 lines.append("  \(name): none (derivatives are not taken through jacobian(…))")
             }
         }
-        let tensors = q.isScalarGraph ? "" : " (see :jacobian for tensor edges)"
+        let tensors = q.isScalarGraph ? "" : " (tensor edges: :jacobian)"
         var s = "local partials of \(q.label(q.output)), one per edge child → parent\(tensors):\n"
         s += lines.isEmpty ? "  (no edges: \(q.label(q.output)) is a leaf)\n" : lines.joined(separator: "\n") + "\n"
         if count > edges.count { s += "  … \(count - edges.count) more edges\n" }
@@ -173,8 +187,8 @@ struct DerivativeCommands {
         let dName = d(q, root, x)
         let g = try located { try q.gradient(x) }
         if !scalars {
-            s += "  (edges here are Jacobians; the sum over paths of their products is the gradient)\n"
-            s += "\(dName) = \(show(g))\n"
+            s += "  (each edge is a Jacobian; the sum of the paths' products is the gradient)\n"
+            s += fold("\(dName) = ", show(g))
         } else if !all {
             s += "sum over all \(listing.count) paths = \(dName) = \(show(g))  (by reverse mode, without listing them)\n"
         } else {
@@ -199,19 +213,19 @@ struct DerivativeCommands {
         var rows: [[String]] = [["node", "value", "tangent rule", "tangent ∂node/∂\(q.label(x))"]]
         for r in trace.rows {
             let t = r.results.map { interp.format($0) }
-            rows.append([q.label(r.node), show(r.value), r.rule, t.count == 1 ? t[0] : "[" + t.joined(separator: ", ") + "]"])
+            let tangents = t.count == 1 ? Commands.brief(t[0], r.results[0]) : "[" + t.joined(separator: ", ") + "]"
+            rows.append([q.label(r.node), cell(r.value), r.rule, tangents])
         }
         let root = q.output
-        var s =
-            "forward mode: seed \(q.dotted(x)) = ∂\(q.label(x))/∂\(q.label(x)) = 1, then each node's tangent in evaluation order\n"
-        s += Commands.table(rows, indent: "  ")
+        var s = "forward mode: seed \(q.dotted(x)) = ∂\(q.label(x))/∂\(q.label(x)) = 1, then each node's tangent in order\n"
+        s += Commands.table(rows, indent: "  ", width: width)
         s +=
             "\(trace.passes) pass\(trace.passes == 1 ? "" : "es") (one per element of \(q.label(x))), \(trace.rules) node rule\(trace.rules == 1 ? "" : "s") applied\n"
         if let t = trace.rows.last(where: { $0.node == root })?.results, t.count == 1 {
-            s += "\(d(q, root, x)) = \(interp.format(t[0]))\n"
+            s += fold("\(d(q, root, x)) = ", interp.format(t[0]))
         } else if q.value.count == 1 {
             // One pass per element: the tangents at the output, shaped like the input.
-            s += "\(d(q, root, x)) = \(show(try located { try q.gradient(x) }))\n"
+            s += fold("\(d(q, root, x)) = ", show(try located { try q.gradient(x) }))
         }
         return s
     }
@@ -222,13 +236,20 @@ struct DerivativeCommands {
         let (trace, adjoints) = try located { try q.reverseTrace() }
         let root = q.output
         var rows: [[String]] = [["node", "value", "adjoint rule", "adjoint ∂\(q.label(root))/∂node"]]
-        for r in trace.rows { rows.append([q.label(r.node), show(r.value), r.rule, show(r.results.first)]) }
+        for r in trace.rows { rows.append([q.label(r.node), cell(r.value), r.rule, cell(r.results.first)]) }
         var s =
-            "reverse mode: seed \(q.barred(root)) = ∂\(q.label(root))/∂\(q.label(root)) = 1, then each node's adjoint in reverse order\n"
-        s += Commands.table(rows, indent: "  ")
+            "reverse mode: seed \(q.barred(root)) = ∂\(q.label(root))/∂\(q.label(root)) = 1, then each node's adjoint in reverse\n"
+        s += Commands.table(rows, indent: "  ", width: width)
         s +=
-            "1 pass, \(trace.rules) node rule\(trace.rules == 1 ? "" : "s") applied; it gives ∂\(q.label(root))/∂x for every input x at once:\n"
-        s += "  " + q.inputs.map { "\(d(q, root, $0)) = \(show(adjoints[$0] ?? .scalar(0)))" }.joined(separator: "   ") + "\n"
+            "1 pass, \(trace.rules) node rule\(trace.rules == 1 ? "" : "s") applied; it gives ∂\(q.label(root))/∂x for every input x:\n"
+        let all = q.inputs.map { "\(d(q, root, $0)) = \(show(adjoints[$0] ?? .scalar(0)))" }
+        if all.joined(separator: "   ").count + 2 <= width {
+            s += "  " + all.joined(separator: "   ") + "\n"
+        } else {
+            for (x, text) in zip(q.inputs, all) {
+                s += "  " + (text.count + 2 <= width ? text : "\(d(q, root, x)) = \(cell(adjoints[x] ?? .scalar(0)))") + "\n"
+            }
+        }
         interp.write(s)
     }
 
@@ -258,7 +279,13 @@ struct DerivativeCommands {
                 return text.count <= 160 ? text : nil
             }
             let num = show(g)
-            if let formula, formula != num { s += "\(name) = \(formula) = \(num)\n" } else { s += "\(name) = \(num)\n" }
+            if let formula, formula != num, name.count + formula.count + num.count + 6 <= width {
+                s += "\(name) = \(formula) = \(num)\n"
+            } else if let formula, formula != num {
+                s += fold("\(name) = ", formula) + fold("  = ", num)
+            } else {
+                s += fold("\(name) = ", num)
+            }
         }
         interp.write(s)
     }
@@ -279,19 +306,39 @@ struct DerivativeCommands {
         }
     }
 
+    /// A matrix with labelled rows and columns; when it is wider than the output, in
+    /// blocks of columns, each labelled.
     func matrixTable(_ v: Value, rows: [String], cols: [String]) -> String {
         let t = v.symbolic
         let n = cols.count
-        var table: [[String]] = [[""] + cols]
-        for (i, r) in rows.enumerated() {
-            var row = [r]
-            for j in 0..<n {
+        let cells = (0..<rows.count).map { i in
+            (0..<n).map { j -> String in
                 let e = t.data[i * n + j]
-                row.append(e.constantValue.map { formatNumber($0, digits: session.settings.digits) } ?? e.text)
+                return e.constantValue.map { formatNumber($0, digits: session.settings.digits) } ?? e.text
             }
-            table.append(row)
         }
-        return Commands.table(table, indent: "  ")
+        let labelWidth = rows.map(\.count).max() ?? 0
+        let colWidth = (0..<n).map { j in max(cols[j].count, cells.map { $0[j].count }.max() ?? 0) }
+        var blocks: [Range<Int>] = []
+        var start = 0
+        var used = 2 + labelWidth
+        for j in 0..<n {
+            if j > start, used + 2 + colWidth[j] > width {
+                blocks.append(start..<j)
+                start = j
+                used = 2 + labelWidth
+            }
+            used += 2 + colWidth[j]
+        }
+        blocks.append(start..<n)
+        var s = ""
+        for b in blocks {
+            if blocks.count > 1 { s += "  columns \(b.lowerBound + 1)–\(b.upperBound) of \(n):\n" }
+            var table: [[String]] = [[""] + cols[b]]
+            for (i, r) in rows.enumerated() { table.append([r] + cells[i][b]) }
+            s += Commands.table(table, indent: "  ", width: width)
+        }
+        return s
     }
 
     func jacobian(hessian: Bool) throws {
@@ -330,13 +377,14 @@ struct DerivativeCommands {
         let (n, m) = (c.inputElements, c.outputElements)
         func rules(_ k: Int) -> String { k == 1 ? "1 rule" : "\(k) rules" }
         var s =
-            "cost: forward mode \(n) pass\(n == 1 ? "" : "es") (one per input element) × \(rules(c.forwardRules)) = \(c.forward);"
-        s += " reverse mode \(m) pass\(m == 1 ? "" : "es") (one per output element) × \(rules(c.reverseRules)) = \(c.reverse)\n"
+            "cost: forward mode \(n) pass\(n == 1 ? "" : "es") (one per input element) × \(rules(c.forwardRules)) = \(c.forward)\n"
+        s +=
+            "      reverse mode \(m) pass\(m == 1 ? "" : "es") (one per output element) × \(rules(c.reverseRules)) = \(c.reverse)\n"
         if c.forward == c.reverse {
             s += "  both modes cost the same here\n"
         } else if c.reverse < c.forward {
-            s +=
-                "  reverse mode is cheaper here: \(m) output\(m == 1 ? "" : "s") < \(n) inputs (why backprop uses it: one scalar loss, many weights)\n"
+            s += "  reverse mode is cheaper here: \(m) output\(m == 1 ? "" : "s") < \(n) inputs\n"
+            s += "  (why backprop uses it: one scalar loss, many weights)\n"
         } else {
             s += "  forward mode is cheaper here: \(n) input\(n == 1 ? "" : "s") < \(m) outputs\n"
         }
@@ -356,7 +404,7 @@ struct DerivativeCommands {
         var table: [[String]] = [["input", "reverse mode", "finite differences", "|difference|", ""]]
         for r in rows {
             table.append([
-                q.label(r.node), interp.format(r.gradient), formatValue(r.differences, digits: 10),
+                q.label(r.node), cell(r.gradient), Commands.brief(formatValue(r.differences, digits: 10), r.differences),
                 String(format: "%.1e", r.difference), r.undefined ? "undefined" : r.agrees ? "ok" : "MISMATCH",
             ])
         }
@@ -365,14 +413,14 @@ struct DerivativeCommands {
             DerivativeQuery.checkRelativeTolerance, DerivativeQuery.checkAbsoluteTolerance, DerivativeQuery.checkStep
         )
         var s = "gradients of \(out) against central finite differences (step h = \(formatNumber(h))·max(1, |x|)):\n"
-        s += Commands.table(table, indent: "  ")
+        s += Commands.table(table, indent: "  ", width: width)
         let rule = "\(formatNumber(r))·max(|g|, |fd|) + \(formatNumber(a))·max(1, |\(out)|)"
         if rows.contains(where: \.undefined) {
-            s += "some differences are not finite: x ± h leaves the domain of a function (log, sqrt) there\n"
+            s += "some differences are not finite: x ± h leaves the domain of a function (log, sqrt)\n"
         } else if rows.allSatisfy(\.agrees) {
             s += "all agree: each |difference| is within \(rule)\n"
         } else {
-            s += "some gradients disagree beyond \(rule): look for kinks (relu, abs, max) near the current values\n"
+            s += "some gradients disagree beyond \(rule):\n  look for kinks (relu, abs, max) near the current values\n"
         }
         interp.write(s)
     }

@@ -186,16 +186,33 @@ struct NetworkCommands {
         s += "backward pass, δ^l = ∂\(lossName)/∂z^l:\n"
         for l in stride(from: ls.count - 1, through: 0, by: -1) {
             let layer = ls[l]
-            let act =
-                layer.activation == .identity
-                ? "1" : "\(layer.activation.rawValue)'(\(name(layer.z)))"
-            let rule =
+            let a = name(layer.out)
+            // What arrives from above: ∇ of the loss at the output, or Wᵀ δ from the next layer.
+            let incoming =
                 l == ls.count - 1
-                ? "\(act) ∘ ∇_\(name(layer.out)) \(lossName)"
-                : "\(act) ∘ " + (ls[l + 1].rowForm ? "δ\(l + 2) \(name(ls[l + 1].W))ᵀ" : "\(name(ls[l + 1].W))ᵀ δ\(l + 2)")
-            s += "  δ\(l + 1) = \(rule) = \(show(deltas[l], 70))\n"
+                ? "∇_\(a) \(lossName)"
+                : (ls[l + 1].rowForm ? "δ\(l + 2) \(name(ls[l + 1].W))ᵀ" : "\(name(ls[l + 1].W))ᵀ δ\(l + 2)")
+            let rule: String
+            switch layer.activation {
+            case .identity:
+                rule = incoming
+            case .softmax:
+                // Softmax's Jacobian is not diagonal: no ∘ with a derivative here.
+                if l == ls.count - 1, let (b, args) = graph.composite(resultOf: loss), b == .crossEntropy, args[1] == layer.out {
+                    rule = "\(a) − \(name(args[0]))  (softmax with cross-entropy)"
+                } else {
+                    let g = l == ls.count - 1 ? "∇" : "g"
+                    rule = "\(a) ∘ (\(g) − ⟨\(g), \(a)⟩)" + (l == ls.count - 1 ? ", ∇ = \(incoming)" : ", g = \(incoming)")
+                }
+            default:
+                rule = "\(layer.activation.rawValue)'(\(name(layer.z))) ∘ \(incoming)"
+            }
+            let line = "  δ\(l + 1) = \(rule) = \(show(deltas[l], 70))"
+            s +=
+                line.count <= Commands.width(interp)
+                ? line + "\n" : "  δ\(l + 1) = \(rule)\n       = \(show(deltas[l], Commands.width(interp) - 9))\n"
         }
-        var rows: [[String]] = [["gradient", "from δ", "reverse mode", "largest |difference|"]]
+        var rows: [[String]] = [["gradient", "from δ", "reverse mode", "|difference|"]]
         var worst = 0.0
         for g in gradients {
             let layer = ls[g.layer]
@@ -206,13 +223,13 @@ struct NetworkCommands {
                 : (layer.rowForm ? "\(name(layer.input))ᵀ δ\(l)" : "δ\(l) \(name(layer.input))ᵀ")
             worst = max(worst, g.difference)
             rows.append([
-                "∂\(lossName)/∂\(name(g.parameter)) = \(formula)", show(g.fromDelta, 40), show(g.reverse, 40),
+                "∂\(lossName)/∂\(name(g.parameter)) = \(formula)", show(g.fromDelta, 22), show(g.reverse, 22),
                 String(format: "%.1e", g.difference),
             ])
         }
-        s += Commands.table(rows, indent: "  ")
-        s += "largest difference between the δ recursion and reverse mode on the graph: \(String(format: "%.1e", worst))"
-        s += worst <= 1e-12 ? " — the same results\n" : "\n"
+        s += Commands.table(rows, indent: "  ", width: Commands.width(interp))
+        s += "largest difference between the δ recursion and reverse mode: \(String(format: "%.1e", worst))"
+        s += worst <= 1e-12 ? " — the same\n" : "\n"
         interp.write(s)
     }
 

@@ -52,7 +52,7 @@ final class DerivativeCommandTests: XCTestCase {
         XCTAssertEqual(
             lecture().run(":forward e wrt b"),
             """
-            forward mode: seed ḃ = ∂b/∂b = 1, then each node's tangent in evaluation order
+            forward mode: seed ḃ = ∂b/∂b = 1, then each node's tangent in order
               node  value  tangent rule   tangent ∂node/∂b
               b     2      seed: ḃ = 1    1
               c     5      ċ = ḃ          1
@@ -85,8 +85,10 @@ final class DerivativeCommandTests: XCTestCase {
                     x1  x2  x3
               y[1]  1   x3  x2
               y[2]  0   0   2
-            cost: forward mode 3 passes (one per input element) × 4 rules = 12; reverse mode 2 passes (one per output element) × 4 rules = 8
-              reverse mode is cheaper here: 2 outputs < 3 inputs (why backprop uses it: one scalar loss, many weights)
+            cost: forward mode 3 passes (one per input element) × 4 rules = 12
+                  reverse mode 2 passes (one per output element) × 4 rules = 8
+              reverse mode is cheaper here: 2 outputs < 3 inputs
+              (why backprop uses it: one scalar loss, many weights)
 
             """)
     }
@@ -281,7 +283,7 @@ final class DerivativeEdgeCaseTests: XCTestCase {
         let out = c.run(":check e")
         XCTAssertTrue(out.contains("undefined"), out)
         XCTAssertTrue(
-            out.hasSuffix("some differences are not finite: x ± h leaves the domain of a function (log, sqrt) there\n"), out)
+            out.hasSuffix("some differences are not finite: x ± h leaves the domain of a function (log, sqrt)\n"), out)
     }
 
     func testDrawingsParenthesiseUnnamedNodes() {

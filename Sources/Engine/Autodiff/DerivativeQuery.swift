@@ -376,7 +376,9 @@ public final class DerivativeQuery {
             } else {
                 let ins = graph.composite(resultOf: n)?.arguments ?? graph.nodes[n].inputs
                 let ts = ins.enumerated().map { i, c -> String? in
-                    if let op = graph.nodes[n].op, graph.composite(resultOf: n) == nil, !op.isDifferentiableInput(i) { return nil }
+                    if let op = graph.nodes[n].op, graph.composite(resultOf: n) == nil, !op.isDifferentiableInput(i) {
+                        return nil
+                    }
                     return dep[c] == true ? name[c] : nil
                 }
                 let text: String?
@@ -432,7 +434,9 @@ public final class DerivativeQuery {
                 for (i, c) in args.enumerated() where dep[c] == true {
                     // Softmax into cross-entropy: the lecture's fused z̄ = y − label.
                     if b == .crossEntropy, i == 1, case .op(.softmax) = graph.nodes[c].kind, users(of: c) == [n] {
-                        fused[c] = n == output ? "\(term(c)) − \(term(args[0]))" : "\(Notation.wrap(zbar)) ∘ (\(term(c)) − \(term(args[0])))"
+                        fused[c] =
+                            n == output
+                            ? "\(term(c)) − \(term(args[0]))" : "\(Notation.wrap(zbar)) ∘ (\(term(c)) − \(term(args[0])))"
                     }
                     if let t = b.adjointNotation(i, note, adjoint: zbar) { contributions[c, default: []].append(t) }
                 }

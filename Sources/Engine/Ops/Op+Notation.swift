@@ -79,12 +79,16 @@ extension Op {
         case .mul: return back(Notation.times(zbar, n.outputScalar, x[1 - slot], s[1 - slot]))
         case .div, .xdivy:
             if slot == 0 { return back("\(Notation.wrap(zbar))/\(Notation.wrap(x[1]))") }
-            return back(Notation.minus(Notation.times(zbar, n.outputScalar, n.output, n.outputScalar)) + "/" + Notation.wrap(x[1]))
+            return back(
+                Notation.minus(Notation.times(zbar, n.outputScalar, n.output, n.outputScalar)) + "/" + Notation.wrap(x[1]))
         case .pow:
             if slot == 0 {
                 let d: String
                 if let k = Double(x[1]) {
-                    d = k == 2 ? "2*\(Notation.wrap(x[0]))" : "\(formatLiteralNumber(k))*\(Notation.wrap(x[0]))^\(formatLiteralNumber(k - 1))"
+                    d =
+                        k == 2
+                        ? "2*\(Notation.wrap(x[0]))"
+                        : "\(formatLiteralNumber(k))*\(Notation.wrap(x[0]))^\(formatLiteralNumber(k - 1))"
                 } else {
                     d = "\(Notation.wrap(x[1]))*\(Notation.wrap(x[0]))^(\(x[1]) − 1)"
                 }
@@ -102,7 +106,8 @@ extension Op {
             return slot == 0 ? "\(Notation.wrap(zbar)) \(Notation.wrap(x[1]))ᵀ" : "\(Notation.wrap(x[0]))ᵀ \(Notation.wrap(zbar))"
         case .transpose: return "\(Notation.wrap(zbar))ᵀ"
         case .sum(let axis):
-            return axis.map { "\(Notation.wrap(zbar)) copied along axis \($0)" } ?? "\(Notation.wrap(zbar)) copied to every element"
+            return axis.map { "\(Notation.wrap(zbar)) copied along axis \($0)" }
+                ?? "\(Notation.wrap(zbar)) copied to every element"
         case .mean(let axis):
             return axis.map { "\(Notation.wrap(zbar))/n copied along axis \($0) (n: its length)" }
                 ?? "\(Notation.wrap(zbar))/n copied to every element (n: their number)"
@@ -152,7 +157,10 @@ extension Op {
         case .pow:
             let d0: String
             if let k = Double(x[1]) {
-                d0 = k == 2 ? "2*\(Notation.wrap(x[0]))" : "\(formatLiteralNumber(k))*\(Notation.wrap(x[0]))^\(formatLiteralNumber(k - 1))"
+                d0 =
+                    k == 2
+                    ? "2*\(Notation.wrap(x[0]))"
+                    : "\(formatLiteralNumber(k))*\(Notation.wrap(x[0]))^\(formatLiteralNumber(k - 1))"
             } else {
                 d0 = "\(Notation.wrap(x[1]))*\(Notation.wrap(x[0]))^(\(x[1]) − 1)"
             }
@@ -170,7 +178,10 @@ extension Op {
             guard let t0 = t[0], let d = Notation.derivative(f, x[0]) else { return nil }
             return Notation.times(d, s[0], t0, s[0])
         case .matmul:
-            return sum([t[0].map { "\(Notation.wrap($0)) \(Notation.wrap(x[1]))" }, t[1].map { "\(Notation.wrap(x[0])) \(Notation.wrap($0))" }])
+            return sum([
+                t[0].map { "\(Notation.wrap($0)) \(Notation.wrap(x[1]))" },
+                t[1].map { "\(Notation.wrap(x[0])) \(Notation.wrap($0))" },
+            ])
         case .transpose: return t[0].map { "\(Notation.wrap($0))ᵀ" }
         case .sum, .mean, .max, .softmax, .logSoftmax, .reshape, .argmax:
             guard let t0 = t[0] else { return nil }
@@ -205,10 +216,12 @@ extension Builtin {
         case .dot: return Notation.times(zbar, true, x[1 - slot], s[1 - slot])
         case .crossEntropy:
             if slot == 0 { return Notation.minus(Notation.times(zbar, n.outputScalar, "log(\(x[1]))", s[1])) }
-            return Notation.minus(Notation.times(zbar, n.outputScalar, "\(Notation.wrap(x[0]))/\(Notation.wrap(x[1]))", s[0] && s[1]))
+            return Notation.minus(
+                Notation.times(zbar, n.outputScalar, "\(Notation.wrap(x[0]))/\(Notation.wrap(x[1]))", s[0] && s[1]))
         case .mse:
             let d = "2*(\(x[0]) − \(x[1]))/n"
-            return slot == 0 ? Notation.times(zbar, true, d, s[0] && s[1]) : Notation.minus(Notation.times(zbar, true, d, s[0] && s[1]))
+            return slot == 0
+                ? Notation.times(zbar, true, d, s[0] && s[1]) : Notation.minus(Notation.times(zbar, true, d, s[0] && s[1]))
         default: return nil
         }
     }
@@ -227,14 +240,18 @@ extension Builtin {
         }
         switch self {
         case .dot:
-            return join(t[0].map { "Σ(\(Notation.times($0, s[0], x[1], s[1])))" }, t[1].map { "Σ(\(Notation.times(x[0], s[0], $0, s[1])))" })
+            return join(
+                t[0].map { "Σ(\(Notation.times($0, s[0], x[1], s[1])))" },
+                t[1].map { "Σ(\(Notation.times(x[0], s[0], $0, s[1])))" })
         case .crossEntropy:
             return join(
                 t[0].map { "−Σ(\(Notation.times($0, s[0], "log(\(x[1]))", s[1])))" },
                 t[1].map { "−Σ(\(Notation.times("\(Notation.wrap(x[0]))/\(Notation.wrap(x[1]))", s[0] && s[1], $0, s[1])))" })
         case .mse:
             let d = "2*(\(x[0]) − \(x[1]))/n"
-            return join(t[0].map { "Σ(\(Notation.times(d, s[0] && s[1], $0, s[0])))" }, t[1].map { "−Σ(\(Notation.times(d, s[0] && s[1], $0, s[1])))" })
+            return join(
+                t[0].map { "Σ(\(Notation.times(d, s[0] && s[1], $0, s[0])))" },
+                t[1].map { "−Σ(\(Notation.times(d, s[0] && s[1], $0, s[1])))" })
         default: return nil
         }
     }
