@@ -46,6 +46,9 @@ struct ViewCommands {
         /// Representative node → function name, for collapsed calls.
         var modules: [Int: String] = [:]
         var cut: Set<Int> = []
+        /// Names for drawn nodes that stand for a named one (a derivative's name on what
+        /// it carries through its shape helpers).
+        var names: [Int: String] = [:]
     }
 
     /// The cone of `root` without literals, each unopened user-function call shown as one
@@ -53,7 +56,9 @@ struct ViewCommands {
     func view(_ q: DerivativeQuery, open: Set<String>, depth: Int?) -> View {
         let root = q.output
         let order = q.order
-        func representative(_ n: Int) -> Int {
+        func representative(_ node: Int) -> Int {
+            // Through shape helpers and products with the seed (derivative graphs).
+            let n = graph.shown(node)
             var rep = n
             var c = graph.nodes[n].call
             while let k = c {
@@ -68,16 +73,31 @@ struct ViewCommands {
         var edgeSeen = Set<[Int]>()
         for n in order {
             if case .literal = graph.nodes[n].kind { continue }
+            if graph.isSeed(n) || graph.shown(n) != n { continue }
             let r = representative(n)
             if r != n, let k = graph.nodes[n].call { v.modules[r] = graph.calls[k].function }
             if seen.insert(r).inserted { v.nodes.append(r) }
             for (slot, c) in graph.nodes[n].inputs.enumerated() {
                 if case .literal = graph.nodes[c].kind { continue }
+                if graph.isSeed(c) { continue }
+                // A shape helper's other inputs only lend their shapes.
+                if slot > 0, let op = graph.nodes[n].op, op.isShapeHelper { continue }
                 let rc = representative(c)
                 if rc == r { continue }
                 if edgeSeen.insert([rc, r, r == n ? slot : -1]).inserted { v.edges.append((rc, r, r == n ? slot : -1)) }
             }
         }
+        if let name = graph.nodes[root].name, representative(root) != root { v.names[representative(root)] = name }
+        // Only what the root is drawn from (a seed's output or a helper's shape is not).
+        var reached: Set<Int> = [representative(root)]
+        var frontier = [representative(root)]
+        var childrenOf: [Int: [Int]] = [:]
+        for e in v.edges { childrenOf[e.parent, default: []].append(e.child) }
+        while let n = frontier.popLast() {
+            for c in childrenOf[n] ?? [] where reached.insert(c).inserted { frontier.append(c) }
+        }
+        v.nodes = v.nodes.filter { reached.contains($0) }
+        v.edges = v.edges.filter { reached.contains($0.parent) && reached.contains($0.child) }
         if let depth {
             var level: [Int: Int] = [root: 0]
             var frontier = [representative(root)]
@@ -135,13 +155,13 @@ struct ViewCommands {
             var lines: [String] = []
             let node = graph.nodes[n]
             if let f = v.modules[n], let text = callText[n] {
-                lines.append(Commands.short(node.name.map { "\($0) = \(text)" } ?? text, limit))
+                lines.append(Commands.short((v.names[n] ?? node.name).map { "\($0) = \(text)" } ?? text, limit))
                 if session.functionNames.contains(f) { lines.append("function \(f)") }
             } else if let (name, kind) = node.leaf {
                 lines.append(Commands.short("\(name)  \(kind.rawValue)", limit))
             } else {
                 let expr = expression(n)
-                lines.append(Commands.short(node.name.map { "\($0) = \(expr)" } ?? expr, limit))
+                lines.append(Commands.short((v.names[n] ?? node.name).map { "\($0) = \(expr)" } ?? expr, limit))
             }
             if case .leaf(_, .placeholder) = node.kind, values[n] == nil {
                 lines.append("(fed when run)")

@@ -56,3 +56,15 @@ final class LectureNotationTests: XCTestCase {
         XCTAssertTrue(c.run(":show W1").hasSuffix("(shape [4, 3])\n"))
     }
 }
+
+/// Derivative graphs drawn as users read them.
+final class DerivativeDrawingTests: XCTestCase {
+    func testTheGradientGraphOfScalarsHasNoShapeHelpers() {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; c = a + b; d = b + 1; e = c * d; g = grad(e, b)")
+        let drawing = c.run(":graph g")
+        XCTAssertTrue(drawing.contains("│ g = c + d │"), drawing)
+        XCTAssertFalse(drawing.contains("e = c*d"), "the seed's output is not part of ∂e/∂b:\n\(drawing)")
+        for h in LectureNotationTests.helpers { XCTAssertFalse(drawing.contains(h), "\(h) in\n\(drawing)") }
+    }
+}

@@ -51,7 +51,42 @@ public struct Node: Sendable {
     }
 }
 
+extension Op {
+    /// The helpers derivative rules emit to keep shapes right (`unbroadcast`,
+    /// `reshape_like`, …): as users read a derivative, each is what it carries.
+    public var isShapeHelper: Bool {
+        switch self {
+        case .unbroadcast, .broadcastLike, .reshapeLike, .expandAxis, .promote, .matmulOutAsMatrix: return true
+        default: return false
+        }
+    }
+}
+
 extension Graph {
+    /// Whether `n` is the seed of a gradient (ones shaped like the output).
+    public func isSeed(_ n: Int) -> Bool {
+        var m = n
+        while case .op(let op) = nodes[m].kind, op.isShapeHelper { m = nodes[m].inputs[0] }
+        if case .op(.seedOne) = nodes[m].kind { return true }
+        return false
+    }
+
+    /// The node users see for `n` in a derivative graph: through shape helpers and
+    /// products with the seed, to what they carry.
+    public func shown(_ n: Int) -> Int {
+        var m = n
+        while case .op(let op) = nodes[m].kind {
+            if op.isShapeHelper {
+                m = nodes[m].inputs[0]
+            } else if case .mul = op, isSeed(nodes[m].inputs[0]) || isSeed(nodes[m].inputs[1]) {
+                m = isSeed(nodes[m].inputs[0]) ? nodes[m].inputs[1] : nodes[m].inputs[0]
+            } else {
+                break
+            }
+        }
+        return m
+    }
+
     /// The built-in made of several ops whose result `n` is: its name and arguments.
     public func composite(resultOf n: Int) -> (builtin: Builtin, arguments: [Int])? {
         guard let k = nodes[n].call, calls[k].result == n, let b = Builtins.byName[calls[k].function], b.isComposite
@@ -237,6 +272,12 @@ public final class Graph: @unchecked Sendable {
             let args = children.map { done[$0] ?? ("?", 6) }
             var text: (String, Int)
             switch node.kind {
+            case .op(let op) where op.isShapeHelper:
+                text = args[0]  // what it carries, as users read it
+            case .op(.seedOne):
+                text = ("1", 6)
+            case .op(.mul) where isSeed(node.inputs[0]) || isSeed(node.inputs[1]):
+                text = isSeed(node.inputs[0]) ? args[1] : args[0]
             case .op where composite != nil:
                 text = ("\(composite?.builtin.name ?? "")(" + args.map(\.0).joined(separator: ", ") + ")", 6)
             case .op(let op): text = op.format(args)
