@@ -19,4 +19,11 @@ static inline void cedit_no_default_completion(void) { rl_attempted_completion_o
 static inline void cedit_set_catch_signals(int on) { rl_catch_signals = on; }
 static inline int cedit_history_length(void) { return history_length; }
 static inline void cedit_set_append_character(int c) { rl_completion_append_character = c; }
+static inline int cedit_point(void) { return rl_point; }
+/* Tab bound to a function of graphrepl's own, which inserts the completion itself:
+   libedit's shared completion rings the bell even after inserting a single match. */
+static inline int cedit_bind_tab(int (*fn)(int, int)) {
+    rl_initialize();
+    return rl_add_defun("graphrepl-complete", fn, '\t');
+}
 #endif

@@ -33,7 +33,11 @@ enum Latex {
         return digits.isEmpty || !digits.allSatisfy(\.isNumber) ? base + digits : base + "_{" + digits + "}"
     }
 
-    static func number(_ x: Double) -> String { formatNumber(x) }
+    /// A number; a simple fraction as \frac{p}{q}.
+    static func number(_ x: Double) -> String {
+        if let (p, q) = Sym.ratio(x) { return (p < 0 ? "-" : "") + "\\frac{\(Swift.abs(p))}{\(q)}" }
+        return formatNumber(x)
+    }
 
     static func sym(_ s: Sym) -> String {
         switch s.kind {

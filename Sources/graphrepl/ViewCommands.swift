@@ -260,19 +260,22 @@ struct ViewCommands {
 
     // MARK: - :dot
 
+    /// Text inside a DOT string: quotes and backslashes escaped, line breaks (U+0001
+    /// here) as DOT's \n.
     static func dotEscape(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\u{1}", with: "\\n")
     }
 
-    func dotText(_ q: DerivativeQuery) throws -> String {
+    func dotText(_ q: DerivativeQuery, grad: Bool = false, partials: Bool = false) throws -> String {
         let root = q.output
         let v = view(q, open: [], depth: nil)
-        let ls = try labels(v, q, adjoints: nil, partials: false, limit: 60)
+        let ls = try labels(v, q, adjoints: grad ? adjoints(q) : nil, partials: partials, limit: 60)
         var s =
             "digraph \"\(ViewCommands.dotEscape(graph.label(root)))\" {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n"
         for n in v.nodes {
             let shape = graph.nodes[n].leaf != nil ? ", style=rounded" : ""
-            s += "  n\(n) [label=\"\(ViewCommands.dotEscape((ls[n] ?? []).joined(separator: "\n")))\"\(shape)];\n"
+            s += "  n\(n) [label=\"\(ViewCommands.dotEscape((ls[n] ?? []).joined(separator: "\u{1}")))\"\(shape)];\n"
         }
         for e in v.edges {
             var label = ""
@@ -290,7 +293,19 @@ struct ViewCommands {
         let q = try args.query(interp, fileFollows: true)
         let root = q.output
         let outName = graph.label(root)
-        let text = try dotText(q)
+        // Annotations as for :graph, then the file.
+        var grad = false
+        var partials = false
+        while true {
+            if args.take("grad") {
+                grad = true
+            } else if args.take("partials") {
+                partials = true
+            } else {
+                break
+            }
+        }
+        let text = try dotText(q, grad: grad, partials: partials)
         guard let (path, _) = args.rest() else {
             interp.write(text)
             return

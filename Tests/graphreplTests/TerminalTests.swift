@@ -87,6 +87,22 @@ final class TerminalTests: XCTestCase {
         XCTAssertTrue(s.shown.contains("\r\n5\r\n"), s.shown)
         XCTAssertFalse(s.shown.contains("\r\nalpha_v\r\n"), s.shown)
         XCTAssertTrue(s.shown.contains("':jacobian' needs the name of an output"), s.shown)
+        XCTAssertFalse(s.shown.contains("\u{07}"), "a unique completion rang the bell: \(s.shown)")
+    }
+
+    func testACompletedCommandGetsASpaceAndSeveralMatchesAreListed() throws {
+        let s = try session(
+            [
+                .send("e = 1\r"), .until(">>> "), .send(":gr\t"), .until(":gra"), .send("d\t"), .until(":grad"),
+                .send("e\r"), .until("∂e/∂e = 1"), .until(">>> "), .send(":pa\t"), .until(":paths"), .until(">>> :pa"),
+                .send("\u{15}\r"), .until(">>> "), .send(TerminalTests.ctrlD),
+            ],
+            history: historyFile())
+        // ':gr' + Tab: what :grad and :graph share; 'd' + Tab: ':grad ', so the 'e' typed
+        // next is its output.
+        XCTAssertTrue(s.shown.contains(":grad e\r\n∂e/∂e = 1"), s.shown)
+        XCTAssertTrue(s.shown.contains(":params :partials :paths"), s.shown)
+        XCTAssertFalse(s.shown.contains("\u{07}"), s.shown)
     }
 
     func testCtrlCInterruptsALongComputationAndTheSessionGoesOn() throws {

@@ -60,8 +60,24 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
     }
 
     public convenience init(constant: Double) {
+        if let (p, q) = Sym.ratio(constant) {
+            self.init(.constant(constant), text: "\(p)/\(q)", precedence: constant < 0 ? 2 : 3, children: [])
+            return
+        }
         let t = formatNumber(constant)
         self.init(.constant(constant), text: t, precedence: constant < 0 ? 2 : 4, children: [])
+    }
+
+    /// `c` as p/q with a small denominator (2 to 12), when it is exactly that double and
+    /// its decimals are long: coefficients such as 1/3 print as a student writes them.
+    public static func ratio(_ c: Double) -> (Int, Int)? {
+        // Short decimals (0.5, 0.25, 0.1) read well as they are.
+        guard c.isFinite, c != c.rounded(), formatNumber(c).count > 6 else { return nil }
+        for q in 2...12 {
+            let p = c * Double(q)
+            if p == p.rounded(), Swift.abs(p) < 10_000, Double(Int(p)) / Double(q) == c { return (Int(p), q) }
+        }
+        return nil
     }
 
     public static func symbol(_ name: String) -> Sym {
@@ -152,7 +168,7 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
     /// Text of `-self`, for a negative term.
     var negatedText: String {
         switch kind {
-        case .constant(let c): return formatNumber(-c)
+        case .constant(let c): return Sym(constant: -c).text
         case .mul(let c, let fs): return Sym.mulText(-c, fs)
         default: return text
         }
@@ -235,7 +251,11 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
         }
         var text: String
         if num.isEmpty {
-            text = formatNumber(c)
+            text = Sym(constant: c).text
+        } else if den.isEmpty, let (p, q) = ratio(c) {
+            // y/3, -2*y/3
+            let body = num.joined(separator: "*")
+            return (p == 1 ? body : p == -1 ? "-" + body : "\(p)*" + body) + "/\(q)"
         } else {
             let body = num.joined(separator: "*")
             text = c == 1 ? body : c == -1 ? "-" + body : formatNumber(c) + "*" + body
@@ -267,7 +287,7 @@ public final class Sym: Scalar, CustomStringConvertible, @unchecked Sendable {
             let den = x == -1 ? base.wrapped(4) : base.wrapped(4) + "^" + formatNumber(-x)
             return make(.power(base, e), text: "1/" + den, precedence: 2, children: [base, e])
         }
-        let text = base.wrapped(4) + "^" + (e.constantValue != nil ? e.text : e.wrapped(4))
+        let text = base.wrapped(4) + "^" + e.wrapped(4)
         return make(.power(base, e), text: text, precedence: 3, children: [base, e])
     }
 
