@@ -17,6 +17,8 @@ struct GraphDrawing {
     var ascii = false
     var maxWidth = 80
     var maxNodes = 60
+    /// Columns between boxes side by side.
+    var gap = 3
 
     // Canvas: each cell is a character or a set of line directions.
     struct Canvas {
@@ -159,7 +161,6 @@ struct GraphDrawing {
             }
         }
         // Columns: boxes side by side with gaps; each layer centred.
-        let gap = 3
         var width = 0
         for l in 0...top {
             let w = rows[l].reduce(0) { $0 + ($1.isDummy ? 1 : $1.width) } + gap * max(0, rows[l].count - 1)

@@ -136,7 +136,9 @@ struct ViewCommands {
     }
 
     /// The lines of each node's box; `adjoints` (nil: none shown) from `adjoints(_:)`.
-    func labels(_ v: View, _ q: DerivativeQuery, adjoints: [Int: Value]?, partials: Bool, limit: Int) throws -> [Int: [String]] {
+    func labels(
+        _ v: View, _ q: DerivativeQuery, adjoints: [Int: Value]?, partials: Bool, limit: Int, compact: Bool = false
+    ) throws -> [Int: [String]] {
         let root = q.output
         let values = q.values
         let grad = adjoints != nil
@@ -158,6 +160,17 @@ struct ViewCommands {
                 lines.append(Commands.short((v.names[n] ?? node.name).map { "\($0) = \(text)" } ?? text, limit))
                 if session.functionNames.contains(f) { lines.append("function \(f)") }
             } else if let (name, kind) = node.leaf {
+                if compact, kind == .input, let value = values[n] {
+                    // One line for an input: a = 3.
+                    lines.append(Commands.short("\(name) = " + shortValue(value, limit - 3 - name.count), limit))
+                    if grad {
+                        lines.append(
+                            Commands.short(
+                                "∂\(rootName)/∂\(name) = " + (adjoints?[n].map { shortValue($0, limit) } ?? "0"), limit))
+                    }
+                    out[n] = lines
+                    continue
+                }
                 lines.append(Commands.short("\(name)  \(kind.rawValue)", limit))
             } else {
                 let expr = expression(n)
@@ -243,8 +256,12 @@ struct ViewCommands {
         drawing.maxWidth = width
         var why = ""
         let adjoints = try grad ? self.adjoints(q) : nil
-        for limit in [30, 20, 14] {
-            let ls = try labels(v, q, adjoints: adjoints, partials: partials, limit: limit)
+        // Narrower labels, then tighter boxes and gaps, before giving up the drawing.
+        for (limit, gap, compact) in [
+            (30, 3, false), (20, 3, false), (14, 3, false), (20, 2, true), (14, 2, true), (10, 1, true),
+        ] {
+            let ls = try labels(v, q, adjoints: adjoints, partials: partials, limit: limit, compact: compact)
+            drawing.gap = gap
             let (text, reason) = drawing.draw(nodes: v.nodes, edges: v.edges.map { ($0.child, $0.parent) }, labels: ls)
             if let text {
                 interp.write(drawing.ascii ? asciiOnly(text) : text)
@@ -252,10 +269,48 @@ struct ViewCommands {
             }
             why = reason
         }
-        interp.write("cannot draw \(graph.label(root)) legibly: \(why)\n")
-        interp.write(
-            "hint: ':graph \(graph.label(root)) depth=2' shows the top of it; ':dot \(graph.label(root)) file.svg' draws all of it with Graphviz\n"
-        )
+        // Too wide to draw side by side: an outline, one node a line, inputs indented.
+        let ls = try labels(v, q, adjoints: adjoints, partials: partials, limit: width, compact: true)
+        let text = outline(v, root: representative(of: root, in: v), labels: ls, width: width)
+        interp.write("\(graph.label(root)) as an outline (\(why)):\n")
+        interp.write(drawing.ascii ? asciiOnly(text) : text)
+        if v.nodes.count > drawing.maxNodes {
+            interp.write("hint: ':graph \(graph.label(root)) depth=2' draws the top of it; ':dot' draws all of it for Graphviz\n")
+        }
+    }
+
+    /// The drawn node that stands for `n`.
+    func representative(of n: Int, in v: View) -> Int {
+        let s = graph.shown(n)
+        return v.nodes.contains(s) ? s : n
+    }
+
+    /// The graph as an indented outline: each node once, its inputs below it, a node met
+    /// again named and marked "(above)". No recursion: an explicit stack.
+    func outline(_ v: View, root: Int, labels: [Int: [String]], width: Int, maxLines: Int = 400) -> String {
+        var inputs: [Int: [Int]] = [:]
+        for e in v.edges { inputs[e.parent, default: []].append(e.child) }
+        var out: [String] = []
+        var shown = Set<Int>()
+        // (node, prefix of its line, prefix of its children's lines)
+        var stack: [(Int, String, String)] = [(root, "", "")]
+        while let (n, head, tail) = stack.popLast() {
+            if out.count >= maxLines {
+                out.append("…")
+                break
+            }
+            let lines = labels[n] ?? ["?"]
+            let again = !shown.insert(n).inserted
+            let first = again ? (lines.first ?? "?") + "  (above)" : lines.joined(separator: "  ")
+            out.append(Commands.short(head + first, width))
+            if again { continue }
+            let kids = inputs[n] ?? []
+            for (i, c) in kids.enumerated().reversed() {
+                let last = i == kids.count - 1
+                stack.append((c, tail + (last ? "└─ " : "├─ "), tail + (last ? "   " : "│  ")))
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
     }
 
     // MARK: - :dot

@@ -180,10 +180,28 @@ final class ViewCommandTests: XCTestCase {
         for i in 1...80 { text += "x\(i) = x\(i - 1) * 2\n" }
         _ = c.run(text)
         let out = c.run(":graph x80")
-        XCTAssertTrue(out.hasPrefix("cannot draw x80 legibly: the graph has 81 nodes"), out)
+        XCTAssertTrue(out.hasPrefix("x80 as an outline (the graph has 81 nodes, more than 60 can be drawn legibly):\n"), out)
+        XCTAssertTrue(out.contains("\n└─ x79 = x78*2  = 6.045e23\n   └─ x78 = x77*2"), out)
         XCTAssertTrue(out.contains("':graph x80 depth=2'"), out)
         let top = c.run(":graph x80 depth=2")
         XCTAssertTrue(top.contains("x80 = x79*2") && top.contains("… inputs below not shown"), top)
+    }
+
+    func testAThirtyNodeExpressionDrawsIn120ColumnsAndAsAnOutlineIn80() {
+        let c = Captured()
+        _ = c.run(
+            "a = 1; b = 2; c = 3; d = 4; f = 5; g = 6; h = 7; i = 8; k = 9\n"
+                + "y = (a*b + c*d) * (k - f) / (g + h*i) + sin(a*c) * exp(b - d) - (f*g)^2 + tanh(h - i*k)")
+        c.driver.interpreter.width = 120
+        let wide = c.run(":graph y")
+        XCTAssertTrue(wide.contains("│ a = 1 │"), wide)
+        XCTAssertTrue(wide.split(separator: "\n").allSatisfy { $0.count <= 120 })
+        c.driver.interpreter.width = 80
+        let narrow = c.run(":graph y")
+        XCTAssertTrue(narrow.hasPrefix("y as an outline (the drawing needs"), narrow)
+        XCTAssertTrue(narrow.contains("│  │  │  │  ├─ a*b + c*d  = 14\n"), narrow)
+        XCTAssertTrue(narrow.contains("├─ a = 1  (above)"), narrow)
+        XCTAssertTrue(narrow.split(separator: "\n").allSatisfy { $0.count <= 80 })
     }
 
     func testDotIsWellFormedAndRenders() throws {
