@@ -87,9 +87,9 @@ enum Commands {
             example: ":latex grad(e, b)", group: .graph
         ) { call, interp, c in try ViewCommands(call, interp, usage: c.usage).latex() },
         Command(
-            name: "export", usage: ":export python OUT [file.py]",
-            summary: "a NumPy script that computes OUT from the current values (with a note on JAX)",
-            example: ":export python e e.py", group: .graph
+            name: "export", usage: ":export python|jax OUT [file.py]",
+            summary: "a NumPy script that computes OUT from the current values, or a JAX one that also prints jax.grad",
+            example: ":export jax C net.py", group: .graph
         ) { call, interp, c in try ViewCommands(call, interp, usage: c.usage).export() },
         Command(
             name: "params", usage: ":params", summary: "trainable variables: shapes, counts and the total", example: ":params",
@@ -134,7 +134,7 @@ enum Commands {
             interp.write("session cleared\n")
         },
         Command(
-            name: "set", usage: ":set [option value]", summary: "show or change settings: digits, seed, rtol, atol",
+            name: "set", usage: ":set [option value]", summary: "show or change settings: digits, seed, rtol, atol, width, color",
             example: ":set digits 4", group: .session
         ) { call, interp, _ in try set(call, interp) },
         Command(
@@ -512,6 +512,7 @@ enum Commands {
                     ["seed", String(s.settings.seed), "seed of uniform and normal"],
                     ["rtol", formatNumber(s.settings.relativeTolerance), "relative tolerance of ~="],
                     ["atol", formatNumber(s.settings.absoluteTolerance), "absolute tolerance of ~="],
+                    ["width", interp.width.map(String.init) ?? "auto", "columns output fits (auto: the terminal's, or 80)"],
                     ["color", interp.color ? "on" : "off", "colour in messages"],
                 ]))
             return
@@ -530,12 +531,19 @@ enum Commands {
             guard let x = Double(v), x >= 0 else { throw call.diagnostic("\(key) must be a number ≥ 0") }
             if key == "rtol" { s.settings.relativeTolerance = x } else { s.settings.absoluteTolerance = x }
             s.invalidateGraph()
+        case "width":
+            if v == "auto" {
+                interp.width = nil
+                return
+            }
+            guard let w = Int(v), w >= 40, w <= 1000 else { throw call.diagnostic("width must be 40 to 1000 columns, or auto") }
+            interp.width = w
         case "color", "colour":
             guard ["on", "off"].contains(v) else { throw call.diagnostic("color is on or off") }
             interp.color = v == "on"
         default:
             throw call.diagnostic(
-                "unknown setting '\(key)'", notes: didYouMean(key, among: ["digits", "seed", "rtol", "atol", "color"]))
+                "unknown setting '\(key)'", notes: didYouMean(key, among: ["digits", "seed", "rtol", "atol", "width", "color"]))
         }
     }
 

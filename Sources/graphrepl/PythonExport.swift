@@ -50,7 +50,18 @@ extension ViewCommands {
         return "np.array(\(text), dtype=float)"
     }
 
-    func pythonScript(_ q: DerivativeQuery) throws -> String {
+    /// Helpers whose NumPy form assigns in place: JAX arrays are immutable, so these
+    /// write `.at[…].set(…)` instead.
+    static let jaxHelpers: [String: String] = [
+        "unslice":
+            "def unslice(g, x, index):\n    return np.zeros(np.shape(x)).at[index].set(g)",
+        "scatter":
+            "def scatter(g, x, *pos):\n    return np.zeros(np.shape(x)).at[tuple(int(p) - 1 for p in pos)].set(g)",
+        "argmax_mask":
+            "def argmax_mask(x, axis=None):\n    x = np.asarray(x)\n    if axis is None:\n        return np.zeros(x.size).at[np.argmax(x)].set(1.0).reshape(x.shape)\n    idx = np.expand_dims(np.argmax(x, axis=axis), axis)\n    shape = [1] * x.ndim\n    shape[axis] = x.shape[axis]\n    return (np.arange(x.shape[axis]).reshape(shape) == idx).astype(float)",
+    ]
+
+    func pythonScript(_ q: DerivativeQuery, jax: Bool = false) throws -> String {
         let root = q.output
         let order = q.order
         let values = q.values
@@ -169,12 +180,35 @@ extension ViewCommands {
         let paramNames = params.map { names[$0] ?? "?" }
         var s = "#!/usr/bin/env python3\n"
         s += "# Exported by graphrepl: computes \(graph.label(root)) from the session's values at export time.\n"
-        s += "import numpy as np\n\n"
-        for h in helpers.sorted() { s += (ViewCommands.pythonHelpers[h] ?? "") + "\n\n" }
+        if jax {
+            s += "import jax\n\njax.config.update(\"jax_enable_x64\", True)\nimport jax.numpy as np\nimport numpy\n\n"
+        } else {
+            s += "import numpy as np\n\n"
+        }
+        for h in helpers.sorted() {
+            s += ((jax ? ViewCommands.jaxHelpers[h] : nil) ?? ViewCommands.pythonHelpers[h] ?? "") + "\n\n"
+        }
         s += "\ndef \(fname)(\(paramNames.joined(separator: ", "))):\n"
         s += body.isEmpty ? "" : body.joined(separator: "\n") + "\n"
         s += "    return \(names[root] ?? "None")\n\n\n"
         for p in params { s += "\(names[p] ?? "?") = \(try pythonLiteral(values[p] ?? .scalar(.nan)))\n" }
+        if jax {
+            // The value, then ∂OUT/∂ each input and variable, as JAX computes them.
+            let trainable = params.filter { [.input, .variable].contains(graph.nodes[$0].leaf?.1) }
+            let argnums = trainable.map { String(params.firstIndex(of: $0) ?? 0) }
+            s += "\nif __name__ == \"__main__\":\n"
+            s += "    value = \(fname)(\(paramNames.joined(separator: ", ")))\n"
+            s += "    print(\"value:\", numpy.asarray(value).tolist())\n"
+            if !trainable.isEmpty, (q.value.count == 1) {
+                s +=
+                    "    grads = jax.grad(\(fname), argnums=(\(argnums.joined(separator: ", ")),))(\(paramNames.joined(separator: ", ")))\n"
+                for (k, p) in trainable.enumerated() {
+                    let name = graph.nodes[p].name ?? names[p] ?? "?"
+                    s += "    print(\"grad \(name):\", numpy.asarray(grads[\(k)]).tolist())\n"
+                }
+            }
+            return s
+        }
         s += "\nif __name__ == \"__main__\":\n    np.set_printoptions(precision=17)\n"
         s += "    print(\(fname)(\(paramNames.joined(separator: ", "))))\n\n"
         s += "# To differentiate it with JAX: replace 'import numpy as np' by 'import jax.numpy as np', then\n"
@@ -186,12 +220,14 @@ extension ViewCommands {
 
     func export() throws {
         let args = CommandArgs(call, usage: usage)
-        guard args.take("python") else {
+        let jax = args.take("jax")
+        guard jax || args.take("python") else {
             throw args.error(
-                "':export' writes Python: ':export python OUT [file.py]'", at: args.current?.span, notes: ["usage: \(usage)"])
+                "':export' writes Python: ':export python OUT [file.py]' (NumPy) or ':export jax OUT [file.py]' (JAX)",
+                at: args.current?.span, notes: ["usage: \(usage)"])
         }
         let q = try args.query(interp, fileFollows: true)
-        let script = try pythonScript(q)
+        let script = try pythonScript(q, jax: jax)
         guard let (path, _) = args.rest() else {
             interp.write(script)
             return

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import XCTest
 
@@ -50,6 +51,16 @@ final class LectureNotationTests: XCTestCase {
         XCTAssertFalse(out.contains("softmax'"), out)
     }
 
+    func testSetWidthChangesWhatOutputFits() {
+        let c = network()
+        _ = c.run(":set width 120")
+        XCTAssertTrue(c.run(":set").contains("width   120"))
+        XCTAssertTrue(c.run(":reverse C").split(separator: "\n").contains { columns($0) > 80 })
+        _ = c.run(":set width auto")
+        XCTAssertTrue(c.run(":reverse C").split(separator: "\n").allSatisfy { columns($0) <= 80 })
+        XCTAssertTrue(c.fail(":set width 5").contains("width must be 40 to 1000 columns, or auto"))
+    }
+
     func testLongValuesAreShownByShapeAndWholeByShow() {
         let c = network()
         XCTAssertTrue(c.run(":reverse C").contains("[4×3] matrix"))
@@ -66,5 +77,68 @@ final class DerivativeDrawingTests: XCTestCase {
         XCTAssertTrue(drawing.contains("│ g = c + d │"), drawing)
         XCTAssertFalse(drawing.contains("e = c*d"), "the seed's output is not part of ∂e/∂b:\n\(drawing)")
         for h in LectureNotationTests.helpers { XCTAssertFalse(drawing.contains(h), "\(h) in\n\(drawing)") }
+    }
+}
+
+/// `:export jax`: the exported program, run under JAX (`.build/venv`, made by
+/// `scripts/python-env`), gives graphrepl's value and gradients.
+final class JaxExportTests: XCTestCase {
+    static let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/venv/bin/python").path
+
+    func run(_ script: String) throws -> [String: [Double]] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-jax-\(UUID().uuidString).py")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: JaxExportTests.python)
+        p.arguments = [file.path]
+        p.environment = ["JAX_PLATFORMS": "cpu", "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, errors)
+        var result: [String: [Double]] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let numbers = line[line.index(after: colon)...].split(whereSeparator: { "[], ".contains($0) }).compactMap {
+                Double($0)
+            }
+            result[String(line[..<colon])] = numbers
+        }
+        return result
+    }
+
+    func testExportedJaxGivesTheSameValueAndGradients() throws {
+        guard FileManager.default.isExecutableFile(atPath: JaxExportTests.python) else {
+            throw XCTSkip("no .build/venv with JAX (scripts/python-env makes it)")
+        }
+        let cases = [
+            (NetworkCommandTests.lectureNet + "\nx = [1, 0, 1]; label = [0, 1]", "C", ["W1", "b1", "W2", "b2"]),
+            ("a = 3; b = 2; c = a + b; d = b + 1; e = c * d", "e", ["a", "b"]),
+            ("v = [1, -2, 3, 0.5]; M = [[1, 2], [3, -4]]; s = sum(relu(v[2:4]) * mean(M' @ M, 1)[1]) + max(v)", "s", ["v", "M"]),
+        ]
+        for (setup, out, inputs) in cases {
+            let c = Captured()
+            _ = c.run(setup)
+            let got = try run(c.run(":export jax \(out)"))
+            let session = c.driver.interpreter.session
+            let q = try session.query(try session.node(named: out))
+            let value = try XCTUnwrap(got["value"]?.first, "\(out): no value printed")
+            XCTAssertEqual(value, q.value.scalarValue ?? .nan, accuracy: 1e-12 * max(1, abs(value)), out)
+            for name in inputs {
+                let expected = try XCTUnwrap(q.gradient(try session.node(named: name)).numeric).data
+                let observed = try XCTUnwrap(got["grad \(name)"], "\(out): no gradient for \(name)")
+                XCTAssertEqual(observed.count, expected.count, name)
+                for (o, e) in zip(observed, expected) {
+                    XCTAssertEqual(o, e, accuracy: 1e-12 * max(1, abs(e)), "∂\(out)/∂\(name): expected \(e), observed \(o)")
+                }
+            }
+        }
     }
 }
