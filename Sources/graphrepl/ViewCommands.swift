@@ -264,7 +264,7 @@ struct ViewCommands {
             drawing.gap = gap
             let (text, reason) = drawing.draw(nodes: v.nodes, edges: v.edges.map { ($0.child, $0.parent) }, labels: ls)
             if let text {
-                interp.write(drawing.ascii ? asciiOnly(text) : text)
+                interp.write(drawing.ascii ? asciiOnly(text, keepWidth: true) : text)
                 return
             }
             why = reason
@@ -432,11 +432,20 @@ extension Interpreter {
     var asciiOnly: Bool { ProcessInfo.processInfo.environment["GRAPHREPL_ASCII"] == "1" }
 }
 
-/// Text for a terminal that shows ASCII only.
-func asciiOnly(_ s: String) -> String {
+/// Text for a terminal that shows ASCII only. With `keepWidth` (drawings), every
+/// character stays one column wide, so boxes keep their alignment: … is '~', ∂ is 'd'.
+func asciiOnly(_ s: String, keepWidth: Bool = false) -> String {
     var t = s
-    for (u, a) in [("∂", "d"), ("…", "..."), ("→", "->"), ("∘", "o"), ("·", "*"), ("ᵀ", "'"), ("δ", "delta"), ("∇", "grad ")] {
-        t = t.replacingOccurrences(of: u, with: a)
-    }
+    let map: [(String, String)] =
+        keepWidth
+        ? [
+            ("∂", "d"), ("…", "~"), ("→", ">"), ("∘", "o"), ("·", "*"), ("ᵀ", "'"), ("δ", "d"), ("∇", "V"), ("−", "-"),
+            ("Σ", "S"),
+        ]
+        : [
+            ("∂", "d"), ("…", "..."), ("→", "->"), ("∘", "o"), ("·", "*"), ("ᵀ", "'"), ("δ", "delta"), ("∇", "grad "), ("−", "-"),
+            ("Σ", "sum"),
+        ]
+    for (u, a) in map { t = t.replacingOccurrences(of: u, with: a) }
     return String(t.unicodeScalars.map { $0.isASCII ? Character($0) : "?" })
 }

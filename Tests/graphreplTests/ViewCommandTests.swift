@@ -287,5 +287,12 @@ final class ViewCommandTests: XCTestCase {
         XCTAssertTrue(r.out.allSatisfy { $0.isASCII }, r.out)
         XCTAssertTrue(r.out.contains("de/dc = d = 3"), r.out)
         XCTAssertTrue(r.out.contains("+-----"), r.out)
+        // An elided label keeps its box aligned: one column for '…'.
+        let net = try Binary.run(["--ascii", "-e", NetworkCommandTests.lectureNet + "\nx = [1, 0, 1]; label = [0, 1]\n:graph C"])
+        XCTAssertTrue(net.out.contains("~ [2, 4] |"), net.out)
+        let unicode = Captured()
+        _ = unicode.run(NetworkCommandTests.lectureNet + "\nx = [1, 0, 1]; label = [0, 1]")
+        let drawn: [Int] = unicode.run(":graph C").split(separator: "\n").map { (line: Substring) in line.count }
+        XCTAssertEqual(net.out.split(separator: "\n").map { (line: Substring) in line.count }, drawn)
     }
 }
