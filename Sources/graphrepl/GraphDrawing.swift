@@ -160,6 +160,43 @@ struct GraphDrawing {
                 reindex()
             }
         }
+        // Then swap neighbours while that lowers the crossings with the layers next to it
+        // (the "transpose" step of layered drawing).
+        func crossings(_ l: Int) -> Int {
+            var total = 0
+            for (other, neighbours) in [(l - 1, downs), (l + 1, ups)] where other >= 0 && other <= top {
+                var pairs: [(Int, Int)] = []
+                for b in rows[l] {
+                    for n in neighbours[b.id] ?? [] {
+                        if let (nl, ni) = place[n], nl == other { pairs.append((place[b.id]?.1 ?? 0, ni)) }
+                    }
+                }
+                for i in pairs.indices {
+                    for j in pairs.indices where j > i {
+                        let (a, b) = (pairs[i], pairs[j])
+                        if (a.0 - b.0) * (a.1 - b.1) < 0 { total += 1 }
+                    }
+                }
+            }
+            return total
+        }
+        for _ in 0..<4 {
+            var improved = false
+            for l in 0...top where rows[l].count > 1 {
+                for i in 0..<(rows[l].count - 1) {
+                    let before = crossings(l)
+                    rows[l].swapAt(i, i + 1)
+                    reindex()
+                    if crossings(l) < before {
+                        improved = true
+                    } else {
+                        rows[l].swapAt(i, i + 1)
+                        reindex()
+                    }
+                }
+            }
+            if !improved { break }
+        }
         // Columns: boxes side by side with gaps; each layer centred.
         var width = 0
         for l in 0...top {

@@ -142,3 +142,26 @@ final class JaxExportTests: XCTestCase {
         }
     }
 }
+
+/// :dot annotated as :graph, and formulas as a student writes them.
+final class AnnotationAndFormulaTests: XCTestCase {
+    func testDotTakesGradAndPartialsAsGraphDoes() {
+        let c = Captured()
+        _ = c.run("a = 3; b = 2; e = (a+b)*(b+1)")
+        let dot = c.run(":dot e grad partials")
+        XCTAssertTrue(dot.contains("∂e/∂b = 8"), dot)
+        XCTAssertTrue(dot.contains("∂e/∂(a + b) = b + 1 = 3"), dot)
+        XCTAssertTrue(dot.contains("\\n= 15\\n"), dot)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "grad"))
+    }
+
+    func testSimpleFractionsPrintExactly() {
+        let c = Captured()
+        XCTAssertEqual(c.run("print (y + 1)/3"), "y/3 + 1/3\n")
+        XCTAssertEqual(c.run("print 2*x/3 - y/6"), "2*x/3 - y/6\n")
+        XCTAssertEqual(c.run("print x^0.5 + 0.25*y"), "x^0.5 + 0.25*y\n")
+        XCTAssertEqual(c.run(":latex x/3 + 1/3"), "\\frac{1}{3} x + \\frac{1}{3}\n")
+        XCTAssertEqual(c.run(":latex sqrt(x1)"), "\\sqrt{x_{1}}\n")
+        XCTAssertEqual(c.run("print (y + 1)/3 == y/3 + 1/3"), "1\n")
+    }
+}
