@@ -44,6 +44,12 @@ public struct Notation {
     /// `−x`
     static func minus(_ s: String) -> String { "−" + wrap(s, sums: true) }
 
+    /// ∂(u^v)/∂u as written: `2*u` for a square, `3*u^2`, `v*u^(v − 1)`.
+    static func powerDerivative(_ u: String, _ v: String) -> String {
+        guard let k = Double(v) else { return "\(wrap(v))*\(wrap(u))^(\(v) − 1)" }
+        return k == 2 ? "2*\(wrap(u))" : "\(formatNumber(k))*\(wrap(u))^\(formatNumber(k - 1))"
+    }
+
     /// The local derivative of an elementwise function at `u`, as the lecture writes it.
     static func derivative(_ f: UnaryFunction, _ u: String) -> String? {
         let w = wrap(u)
@@ -83,16 +89,7 @@ extension Op {
                 Notation.minus(Notation.times(zbar, n.outputScalar, n.output, n.outputScalar)) + "/" + Notation.wrap(x[1]))
         case .pow:
             if slot == 0 {
-                let d: String
-                if let k = Double(x[1]) {
-                    d =
-                        k == 2
-                        ? "2*\(Notation.wrap(x[0]))"
-                        : "\(formatLiteralNumber(k))*\(Notation.wrap(x[0]))^\(formatLiteralNumber(k - 1))"
-                } else {
-                    d = "\(Notation.wrap(x[1]))*\(Notation.wrap(x[0]))^(\(x[1]) − 1)"
-                }
-                return back(Notation.times(zbar, n.outputScalar, d, s[0] && s[1]))
+                return back(Notation.times(zbar, n.outputScalar, Notation.powerDerivative(x[0], x[1]), s[0] && s[1]))
             }
             return back(Notation.times(zbar, n.outputScalar, "\(Notation.wrap(n.output))*log(\(x[0]))", s[0] && s[1]))
         case .xlogy:
@@ -155,15 +152,7 @@ extension Op {
                 t[1].map { Notation.minus(Notation.times(n.output, n.outputScalar, $0, s[1])) + "/" + Notation.wrap(x[1]) },
             ])
         case .pow:
-            let d0: String
-            if let k = Double(x[1]) {
-                d0 =
-                    k == 2
-                    ? "2*\(Notation.wrap(x[0]))"
-                    : "\(formatLiteralNumber(k))*\(Notation.wrap(x[0]))^\(formatLiteralNumber(k - 1))"
-            } else {
-                d0 = "\(Notation.wrap(x[1]))*\(Notation.wrap(x[0]))^(\(x[1]) − 1)"
-            }
+            let d0 = Notation.powerDerivative(x[0], x[1])
             return sum([
                 t[0].map { Notation.times(d0, s[0] && s[1], $0, s[0]) },
                 t[1].map { Notation.times("\(Notation.wrap(n.output))*log(\(x[0]))", s[0] && s[1], $0, s[1]) },
@@ -256,6 +245,3 @@ extension Builtin {
         }
     }
 }
-
-/// A number as a literal: `2`, `0.5`.
-func formatLiteralNumber(_ v: Double) -> String { formatNumber(v) }
