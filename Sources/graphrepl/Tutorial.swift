@@ -97,9 +97,16 @@ struct Tutorial {
         var candidates: [String] = []
         if let d = ProcessInfo.processInfo.environment["GRAPHREPL_TUTORIALS"] { candidates.append(d) }
         candidates.append(FileManager.default.currentDirectoryPath + "/tutorials")
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../../tutorials").standardized.path)
-        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../tutorials").standardized.path)
+        // Beside the package the program was built in: up from the executable's folder
+        // (.build/release, .build/static/x86_64-…/release, …).
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            dir = dir.deletingLastPathComponent()
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                candidates.append(dir.appendingPathComponent("tutorials").path)
+                break
+            }
+        }
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
