@@ -148,20 +148,7 @@ struct GraphDrawing {
             ups[s.child, default: []].append(s.parent)
             downs[s.parent, default: []].append(s.child)
         }
-        for sweep in 0..<6 {
-            let range: [Int] = sweep % 2 == 0 ? Array(1..<(top + 1)) : Array((0..<top).reversed())
-            for l in range {
-                let key: (Box) -> Double = { b in
-                    let ns = (sweep % 2 == 0 ? downs[b.id] : ups[b.id]) ?? []
-                    guard !ns.isEmpty else { return Double(place[b.id]?.1 ?? 0) }
-                    return ns.map { Double(place[$0]?.1 ?? 0) }.reduce(0, +) / Double(ns.count)
-                }
-                rows[l].sort { key($0) < key($1) }
-                reindex()
-            }
-        }
-        // Then swap neighbours while that lowers the crossings with the layers next to it
-        // (the "transpose" step of layered drawing).
+        // Edge crossings between layer l and the layers next to it.
         func crossings(_ l: Int) -> Int {
             var total = 0
             for (other, neighbours) in [(l - 1, downs), (l + 1, ups)] where other >= 0 && other <= top {
@@ -180,6 +167,29 @@ struct GraphDrawing {
             }
             return total
         }
+        func totalCrossings() -> Int { (0...top).reduce(0) { $0 + crossings($1) } }
+        // The sweeps can undo one another's gains: keep the best order seen.
+        var best = (rows: rows, crossings: totalCrossings())
+        for sweep in 0..<6 {
+            let range: [Int] = sweep % 2 == 0 ? Array(1..<(top + 1)) : Array((0..<top).reversed())
+            for l in range {
+                let key: (Box) -> Double = { b in
+                    let ns = (sweep % 2 == 0 ? downs[b.id] : ups[b.id]) ?? []
+                    guard !ns.isEmpty else { return Double(place[b.id]?.1 ?? 0) }
+                    return ns.map { Double(place[$0]?.1 ?? 0) }.reduce(0, +) / Double(ns.count)
+                }
+                rows[l].sort { key($0) < key($1) }
+                reindex()
+            }
+            let now = totalCrossings()
+            if now < best.crossings { best = (rows, now) }
+        }
+        if totalCrossings() > best.crossings {
+            rows = best.rows
+            reindex()
+        }
+        // Then swap neighbours while that lowers the crossings with the layers next to it
+        // (the "transpose" step of layered drawing).
         for _ in 0..<4 {
             var improved = false
             for l in 0...top where rows[l].count > 1 {
