@@ -443,6 +443,14 @@ enum Commands {
         return one.count > n ? String(one.prefix(n - 1)) + "…" : one
     }
 
+    /// `s` in at most `n` characters, its middle elided: the ends of an expression tell
+    /// nodes apart where their beginnings are the same.
+    static func elidingMiddle(_ s: String, _ n: Int) -> String {
+        guard s.count > n, n >= 3 else { return short(s, n) }
+        let head = (n - 1) / 2
+        return String(s.prefix(head)) + "…" + String(s.suffix(n - 1 - head))
+    }
+
     /// Columns padded to their widest cell, within `width` columns: when the table would
     /// be wider, the widest columns are narrowed and their long cells end in "…".
     static func table(_ rows: [[String]], indent: String = "", width: Int = .max) -> String {

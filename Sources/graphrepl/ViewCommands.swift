@@ -174,7 +174,11 @@ struct ViewCommands {
                 lines.append(Commands.short("\(name)  \(kind.rawValue)", limit))
             } else {
                 let expr = expression(n)
-                lines.append(Commands.short((v.names[n] ?? node.name).map { "\($0) = \(expr)" } ?? expr, limit))
+                if let name = v.names[n] ?? node.name {
+                    lines.append(Commands.short("\(name) = " + Commands.elidingMiddle(expr, limit - 3 - name.count), limit))
+                } else {
+                    lines.append(Commands.elidingMiddle(expr, limit))
+                }
             }
             if case .leaf(_, .placeholder) = node.kind, values[n] == nil {
                 lines.append("(fed when run)")

@@ -195,6 +195,10 @@ final class ViewCommandTests: XCTestCase {
         c.driver.interpreter.width = 120
         let wide = c.run(":graph y")
         XCTAssertTrue(wide.contains("│ a = 1 │"), wide)
+        // Long expressions lose their middle, so nodes that begin alike still differ.
+        for label in ["│ y = (a*b + …h - i*k) │", "│ (a*b + c*…exp(b - d) │", "│ (a*b + c*…/(g + h*i) │"] {
+            XCTAssertTrue(wide.contains(label), "expected the label \(label) in\n\(wide)")
+        }
         XCTAssertTrue(wide.split(separator: "\n").allSatisfy { $0.count <= 120 })
         // Edges cross where a line crosses a line: 34 of them before the ordering kept
         // the best of its sweeps.
