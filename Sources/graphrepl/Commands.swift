@@ -77,7 +77,7 @@ enum Commands {
             example: ":graph e partials", group: .graph
         ) { call, interp, c in try ViewCommands(call, interp, usage: c.usage).drawGraph() },
         Command(
-            name: "dot", usage: ":dot OUT [grad] [partials] [file.dot|file.svg|file.png]",
+            name: "dot", usage: ":dot OUT [grad] [partials] [open f] [file.dot|file.svg|file.png]",
             summary: "Graphviz DOT of the graph, annotated as :graph is (rendered to SVG or PNG when Graphviz is installed)",
             example: ":dot e grad e.svg",
             group: .graph

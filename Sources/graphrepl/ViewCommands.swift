@@ -194,7 +194,7 @@ struct ViewCommands {
             if partials, v.modules[n] == nil {
                 for e in v.edges where e.parent == n && e.slot >= 0 {
                     let name = "∂\(short(n))/∂\(short(e.child))"
-                    switch try q.partial(n, e.slot, formula: false) {
+                    switch try q.partial(n, e.slot, formula: false, opened: true) {
                     case .scalar(let p):
                         let value = interp.format(p.value)
                         lines.append(
@@ -248,11 +248,7 @@ struct ViewCommands {
                     notes: didYouMean(args.text(t), among: ["grad", "partials", "open", "ascii", "depth="]) + ["usage: \(usage)"])
             }
         }
-        let composites = Builtin.allCases.filter(\.isComposite).map(\.name)
-        for f in open where !session.functionNames.contains(f) && !composites.contains(f) {
-            throw error(
-                "'\(f)' is not a function of this session", notes: didYouMean(f, among: session.functionNames + composites))
-        }
+        try checkOpened(open)
         let v = view(q, open: open, depth: depth)
         let width = ViewCommands.terminalWidth(interp)
         var drawing = GraphDrawing()
@@ -326,9 +322,20 @@ struct ViewCommands {
             .replacingOccurrences(of: "\u{1}", with: "\\n")
     }
 
-    func dotText(_ q: DerivativeQuery, grad: Bool = false, partials: Bool = false) throws -> String {
+    /// Each name after `open` is a user function or a built-in made of several ops.
+    func checkOpened(_ open: Set<String>) throws {
+        let composites = Builtin.allCases.filter(\.isComposite).map(\.name)
+        for f in open.sorted() where !session.functionNames.contains(f) && !composites.contains(f) {
+            throw error(
+                "'\(f)' is not a function of this session", notes: didYouMean(f, among: session.functionNames + composites))
+        }
+    }
+
+    func dotText(_ q: DerivativeQuery, grad: Bool = false, partials: Bool = false, open: Set<String> = []) throws
+        -> String
+    {
         let root = q.output
-        let v = view(q, open: [], depth: nil)
+        let v = view(q, open: open, depth: nil)
         let ls = try labels(v, q, adjoints: grad ? adjoints(q) : nil, partials: partials, limit: 60)
         var s =
             "digraph \"\(ViewCommands.dotEscape(graph.label(root)))\" {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n"
@@ -338,7 +345,7 @@ struct ViewCommands {
         }
         for e in v.edges {
             var label = ""
-            if e.slot >= 0, case .scalar(let p) = try q.partial(e.parent, e.slot, formula: false) {
+            if e.slot >= 0, case .scalar(let p) = try q.partial(e.parent, e.slot, formula: false, opened: true) {
                 let value = interp.format(p.value)
                 label = p.expression == value ? value : "\(p.expression) = \(value)"
             }
@@ -355,19 +362,28 @@ struct ViewCommands {
         // Annotations as for :graph, then the file.
         var grad = false
         var partials = false
+        var open = Set<String>()
         while true {
             if args.take("grad") {
                 grad = true
             } else if args.take("partials") {
                 partials = true
+            } else if args.take("open") {
+                open.insert(try args.name("a function name after 'open'").0)
             } else {
                 break
             }
         }
-        let text = try dotText(q, grad: grad, partials: partials)
-        guard let (path, _) = args.rest() else {
+        try checkOpened(open)
+        let text = try dotText(q, grad: grad, partials: partials, open: open)
+        guard let (path, span) = args.rest() else {
             interp.write(text)
             return
+        }
+        if !call.program.source.text(span).hasPrefix("\""), path.contains(where: \.isWhitespace) {
+            throw args.error(
+                "':dot' writes one file, and '\(path)' is more than one word", at: span,
+                notes: ["hint: put a file name with spaces in quotes", "usage: \(usage)"])
         }
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         if ext == "svg" || ext == "png" || ext == "pdf" {

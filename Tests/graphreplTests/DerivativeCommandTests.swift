@@ -328,6 +328,38 @@ final class DerivativeReviewTests: XCTestCase {
         XCTAssertEqual(Captured().run(":run q * 2 + r with q = 3, r = 1"), "7\n")
     }
 
+    func testAScalarEdgeOfABuiltInOverTensorsKeepsItsSumOrMean() {
+        // ∂mse(y, t)/∂y = mean(2(y − t)) and ∂dot(x, v)/∂x = sum(v): the sum and mean are
+        // identities only when everything inside is one number.
+        let c = Captured()
+        _ = c.run("y = 2; t = [1, 2, 4]; L = mse(y, t); x = 3; v = [1, 2, 3]; D = dot(x, v)")
+        for (out, wrt, line) in [
+            ("L", "y", "  ∂L/∂y = mean(2*(y - t)) = -0.6666666666666666\n"), ("D", "x", "  ∂D/∂x = sum(v) = 6\n"),
+        ] {
+            let partials = c.run(":partials \(out)")
+            XCTAssertTrue(partials.contains(line), "expected the line \(line) in\n\(partials)")
+            // The one path's partial is the gradient.
+            let expected = Double(c.run("print grad(\(out), \(wrt))").trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
+            let observed = Double(line.split(separator: "=").last!.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
+            XCTAssertEqual(observed, expected, accuracy: 1e-12, "∂\(out)/∂\(wrt): expected \(expected), observed \(observed)")
+        }
+    }
+
+    func testAnOpenedBuiltInLabelsEachInnerEdgeWithItsOwnPartial() {
+        let c = Captured()
+        _ = c.run("y = 2; t = 5; L = mse(y, t)")
+        let drawn = c.run(":graph L partials open mse")
+        XCTAssertTrue(drawn.contains("│ ∂L/∂((y - t)^2) = 1 │"), drawn)  // the mean of one number, not ∂L/∂y
+        XCTAssertTrue(drawn.contains("│ ∂(y - t)/∂t = -1 │"), drawn)
+        let dot = c.run(":dot L partials open mse")
+        XCTAssertTrue(dot.contains("n4 -> n5 [label=\"1\"];"), dot)
+        XCTAssertTrue(dot.contains("[label=\"(y - t)^2\\n= 9"), dot)
+        // A file name is one word unless quoted; nothing is written.
+        let err = c.fail(":dot L open mse my file.dot")
+        XCTAssertTrue(err.contains("error: ':dot' writes one file, and 'my file.dot' is more than one word"), err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "my file.dot"))
+    }
+
     func testCommandsAfterARedefinitionKeepTheGraphTheyCompile() {
         let c = Captured()
         _ = c.run("a = 3; b = 2; c = a + b; e = c * c")

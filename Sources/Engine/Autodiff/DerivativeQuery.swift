@@ -231,25 +231,36 @@ public final class DerivativeQuery {
         return (out, count)
     }
 
-    /// The partial of one edge.
-    public func partial(_ parent: Int, _ slot: Int, formula: Bool) throws -> EdgePartial.Partial {
+    /// The partial of one edge. `slot` counts the built-in's arguments when `parent`
+    /// is the result of one (`mse(y, t)`: slot 1 is t), unless `opened`: then the
+    /// parent is the op it is (the mean inside mse) and `slot` counts its own inputs.
+    public func partial(_ parent: Int, _ slot: Int, formula: Bool, opened: Bool = false) throws -> EdgePartial.Partial {
         guard graph.nodes[parent].op != nil else { return .none }
-        let c = graph.pathInputs(parent)[slot]
+        let c = opened ? graph.nodes[parent].inputs[slot] : graph.pathInputs(parent)[slot]
         let m = values[parent]?.count ?? 0
         let k = values[c]?.count ?? 0
         guard m == 1, k == 1 else { return .jacobian(rows: m, columns: k) }
-        return try localPartial(parent, slot, formula: formula).map { .scalar($0) } ?? .zero
+        return try localPartial(parent, slot, formula: formula, opened: opened).map { .scalar($0) } ?? .zero
     }
 
     /// The local partial of a scalar edge (forward rule with a unit tangent), or nil
-    /// where it is zero.
-    public func localPartial(_ parent: Int, _ slot: Int, formula: Bool = false) throws -> LocalPartial? {
+    /// where it is zero; `slot` and `opened` as for `partial`.
+    public func localPartial(_ parent: Int, _ slot: Int, formula: Bool = false, opened: Bool = false) throws
+        -> LocalPartial?
+    {
         guard case .op(let op) = graph.nodes[parent].kind else { return nil }
+        let composite = !opened && graph.composite(resultOf: parent) != nil
         return try graph.scratch {
             var b = GraphBuilder(graph: graph, origin: nil)
-            b.scalarsOnly = true
+            // Shape helpers, sums and means are identities only where every value the
+            // rule touches is one number: mse(y, t) with a vector t must keep its mean.
+            let touched =
+                composite
+                ? graph.order([parent]).filter { $0 == parent || graph.isInsideComposite($0) }.flatMap { [$0] + graph.nodes[$0].inputs }
+                : [parent] + graph.nodes[parent].inputs
+            b.scalarsOnly = touched.allSatisfy { values[$0]?.count == 1 }
             let tangent: Int?
-            if graph.composite(resultOf: parent) != nil {
+            if composite {
                 // Through the ops inside, with a unit tangent at the argument.
                 var t: [Int: Int] = [graph.pathInputs(parent)[slot]: b.literal(1)]
                 for n in graph.order([parent]) where n == parent || graph.isInsideComposite(n) {
