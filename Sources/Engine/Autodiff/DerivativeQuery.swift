@@ -254,10 +254,8 @@ public final class DerivativeQuery {
             var b = GraphBuilder(graph: graph, origin: nil)
             // Shape helpers, sums and means are identities only where every value the
             // rule touches is one number: mse(y, t) with a vector t must keep its mean.
-            let touched =
-                composite
-                ? graph.order([parent]).filter { $0 == parent || graph.isInsideComposite($0) }.flatMap { [$0] + graph.nodes[$0].inputs }
-                : [parent] + graph.nodes[parent].inputs
+            let ops = composite ? graph.order([parent]).filter { $0 == parent || graph.isInsideComposite($0) } : [parent]
+            let touched = ops.flatMap { [$0] + graph.nodes[$0].inputs }
             b.scalarsOnly = touched.allSatisfy { values[$0]?.count == 1 }
             let tangent: Int?
             if composite {
