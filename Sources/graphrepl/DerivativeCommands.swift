@@ -265,8 +265,8 @@ struct DerivativeCommands {
             return
         }
         var s = ""
-        for x in xs {
-            let g = try located { try q.gradient(x) }
+        let gradients = try located { try q.gradients(xs) }  // one reverse sweep for all
+        for (x, g) in zip(xs, gradients) {
             let name = d(q, q.output, x)
             guard q.hasPath(from: x) else {
                 s += "\(name) = \(show(g))  (no path from \(q.label(x)) to \(q.label(q.output)))\n"

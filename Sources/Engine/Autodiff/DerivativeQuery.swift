@@ -117,14 +117,7 @@ public final class DerivativeQuery {
     }
 
     /// ∂output/∂x by one reverse sweep, shaped like x (zeros where no path leads from x).
-    public func gradient(_ x: Int) throws -> Value {
-        try requireScalarOutput("a gradient")
-        let xv = try valueOf(x)
-        let dep = graph.dependsOn(x, order: order)
-        let (adj, _) = try Sweeps.reverseValues(
-            graph: graph, order: order, values: values, output: output, seed: try ones(value.shape), dep: dep)
-        return try adj[x].map { try Op.broadcastLike.evaluate([$0, xv]) } ?? zeros(xv.shape)
-    }
+    public func gradient(_ x: Int) throws -> Value { try gradients([x])[0] }
 
     /// The nodes of the cone that depend on any of `xs`: what a reverse sweep for their
     /// gradients visits.
