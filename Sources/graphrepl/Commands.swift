@@ -176,6 +176,8 @@ enum Commands {
         return m
     }()
 
+    /// Run the command `call` names; an engine error it does not locate itself is
+    /// located at the command.
     static func run(_ call: Interpreter.CommandCall, _ interp: Interpreter) throws {
         guard let command = byName[call.name] else {
             throw Diagnostic(
@@ -190,9 +192,9 @@ enum Commands {
                     if case .identifier(let n) = $0.kind { return n }
                     return nil
                 })
-            try interp.session.graph.scratch { try command.run(call, interp, command) }
+            try interp.session.graph.scratch { try call.located { try command.run(call, interp, command) } }
         } else {
-            try command.run(call, interp, command)
+            try call.located { try command.run(call, interp, command) }
         }
     }
 

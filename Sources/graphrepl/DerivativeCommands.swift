@@ -38,15 +38,6 @@ struct DerivativeCommands {
         return out
     }
 
-    /// Run an engine question, its errors located at the command.
-    func located<R>(_ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch let e as EvalError {
-            throw args.error(e.message, notes: e.notes)
-        }
-    }
-
     func show(_ v: Value?) -> String { v.map { interp.format($0) } ?? "?" }
 
     /// A value for a table cell: short, or its shape (`:show NAME` gives it whole).
@@ -86,7 +77,7 @@ struct DerivativeCommands {
     func partials() throws {
         let q = try query()
         try args.finish()
-        let (edges, count) = try located { try q.edges(limit: 200) }
+        let (edges, count) = try q.edges(limit: 200)
         var lines: [String] = []
         for e in edges {
             let name = d(q, e.parent, e.child)
@@ -144,7 +135,7 @@ struct DerivativeCommands {
         var cache: [PathEdge: (text: String, value: Value)] = [:]
         func partial(_ e: PathEdge) throws -> (text: String, value: Value) {
             if let c = cache[e] { return c }
-            let p = try located { try q.localPartial(e.parent, e.slot, formula: true) }
+            let p = try q.localPartial(e.parent, e.slot, formula: true)
             let value = p?.value ?? .scalar(0)
             let text = p.map { $0.formula.flatMap { $0.count <= 120 ? $0 : nil } ?? show($0.value) } ?? "0"
             cache[e] = (text, value)
@@ -168,7 +159,7 @@ struct DerivativeCommands {
                 continue
             }
             let factors = try path.map { try partial($0) }
-            let product = try located { try q.product(path) { try partial($0).value } }
+            let product = try q.product(path) { try partial($0).value }
             let shownValue = show(product)
             let valueTerm = product.isSymbolic && listing.paths.count > 1 ? DerivativeCommands.wrapped(shownValue) : shownValue
             if long {
@@ -185,7 +176,7 @@ struct DerivativeCommands {
             valueTerms.append(valueTerm)
         }
         let dName = d(q, root, x)
-        let g = try located { try q.gradient(x) }
+        let g = try q.gradient(x)
         if !scalars {
             s += "  (each edge is a Jacobian; the sum of the paths' products is the gradient)\n"
             s += fold("\(dName) = ", show(g))
@@ -209,7 +200,7 @@ struct DerivativeCommands {
 
     func forwardSection(_ q: DerivativeQuery, _ x: Int) throws -> String {
         guard q.hasPath(from: x) else { return noPath(q, x) }
-        let trace = try located { try q.forwardTrace(x) }
+        let trace = try q.forwardTrace(x)
         var rows: [[String]] = [["node", "value", "tangent rule", "tangent ∂node/∂\(q.label(x))"]]
         for r in trace.rows {
             let t = r.results.map { interp.format($0) }
@@ -225,7 +216,7 @@ struct DerivativeCommands {
             s += fold("\(d(q, root, x)) = ", interp.format(t[0]))
         } else if q.value.count == 1 {
             // One pass per element: the tangents at the output, shaped like the input.
-            s += fold("\(d(q, root, x)) = ", show(try located { try q.gradient(x) }))
+            s += fold("\(d(q, root, x)) = ", show(try q.gradient(x)))
         }
         return s
     }
@@ -233,7 +224,7 @@ struct DerivativeCommands {
     func reverse() throws {
         let q = try query()
         try args.finish()
-        let (trace, adjoints) = try located { try q.reverseTrace() }
+        let (trace, adjoints) = try q.reverseTrace()
         let root = q.output
         var rows: [[String]] = [["node", "value", "adjoint rule", "adjoint ∂\(q.label(root))/∂node"]]
         for r in trace.rows { rows.append([q.label(r.node), cell(r.value), r.rule, cell(r.results.first)]) }
@@ -265,7 +256,7 @@ struct DerivativeCommands {
             return
         }
         var s = ""
-        let gradients = try located { try q.gradients(xs) }  // one reverse sweep for all
+        let gradients = try q.gradients(xs)  // one reverse sweep for all
         for (x, g) in zip(xs, gradients) {
             let name = d(q, q.output, x)
             guard q.hasPath(from: x) else {
@@ -346,7 +337,7 @@ struct DerivativeCommands {
         let named = try args.wrtList(required: true)
         try args.finish()
         let xs = try independents(named, q)
-        let report = try located { try hessian ? q.hessian(xs) : q.jacobian(xs) }
+        let report = try hessian ? q.hessian(xs) : q.jacobian(xs)
         let root = q.output
         let shape = { (n: Int) in (try? q.valueOf(n))?.shape ?? [] }
         let names = named.map(\.0)
@@ -400,7 +391,7 @@ struct DerivativeCommands {
         let xs =
             try named.isEmpty
             ? q.inputs.filter { [.input, .variable].contains(session.graph.nodes[$0].leaf?.1) } : independents(named, q)
-        let rows = try located { try q.check(xs) }
+        let rows = try q.check(xs)
         var table: [[String]] = [["input", "reverse mode", "finite differences", "|difference|", ""]]
         for r in rows {
             table.append([

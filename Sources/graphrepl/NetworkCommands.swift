@@ -20,15 +20,6 @@ struct NetworkCommands {
 
     func error(_ message: String, notes: [String] = []) -> Diagnostic { call.diagnostic(message, notes: notes) }
 
-    /// Run an engine step, its errors located at the command.
-    func located<R>(_ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch let e as EvalError {
-            throw error(e.message, notes: e.notes)
-        }
-    }
-
     // MARK: - :params
 
     func params() throws {
@@ -161,11 +152,11 @@ struct NetworkCommands {
         let lossWord = try args.name("a loss")
         try args.finish()
         let loss = try args.definedNode(lossWord, in: session)
-        let net = try located { try LayeredNet(graph: graph, loss: loss) }
+        let net = try LayeredNet(graph: graph, loss: loss)
         let q = try session.query(loss, interrupted: interp.interrupted)
         interp.warnAll(q.warnings)
         guard q.value.count == 1 else { throw error("\(lossWord.0) must be a scalar loss") }
-        let (deltas, gradients) = try located { try net.backprop(q) }
+        let (deltas, gradients) = try net.backprop(q)
         let ls = net.layers
         // Unnamed layer nodes are called z1, a1, … as in the lecture.
         var display: [Int: String] = [:]
@@ -282,11 +273,9 @@ struct NetworkCommands {
         }
         try args.finish()
         let loss = try args.definedNode(lossWord, in: session)
-        var trainer = try located {
-            try Trainer(
-                session: session, loss: loss, variables: o.wrt, optimizer: o.optimizer, learningRate: o.lr, batch: o.batch,
-                interrupted: interp.interrupted)
-        }
+        var trainer = try Trainer(
+            session: session, loss: loss, variables: o.wrt, optimizer: o.optimizer, learningRate: o.lr, batch: o.batch,
+            interrupted: interp.interrupted)
         var losses: [Double] = []
         let progress = ProgressBar(total: o.steps, terminal: interp.outputIsTerminal, write: interp.write)
         var stoppedAt: Int?
@@ -298,7 +287,7 @@ struct NetworkCommands {
             }
             let lv: Double
             do {
-                lv = try located { try trainer.next() }
+                lv = try trainer.next()
             } catch is Interrupted {
                 stoppedAt = step - 1
                 break

@@ -360,6 +360,17 @@ final class DerivativeReviewTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "my file.dot"))
     }
 
+    func testAnEngineErrorInACommandIsLocatedAtTheCommand() {
+        let c = Captured()
+        _ = c.run("x = 2; f = x^3; H = jacobian(f, x); y = 1; K = sum(H) * y")
+        for command in [":jacobian K wrt x, y", ":grad K", ":check K"] {
+            let err = c.fail(command)
+            XCTAssertTrue(
+                err.hasPrefix("t:1:1: error: cannot differentiate through jacobian(…)")
+                    && err.contains("\n  \(command)\n  ^~~~"), "\(command):\n\(err)")
+        }
+    }
+
     func testCommandsAfterARedefinitionKeepTheGraphTheyCompile() {
         let c = Captured()
         _ = c.run("a = 3; b = 2; c = a + b; e = c * c")

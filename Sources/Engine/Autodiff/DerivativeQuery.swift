@@ -121,18 +121,7 @@ public final class DerivativeQuery {
 
     /// The nodes of the cone that depend on any of `xs`: what a reverse sweep for their
     /// gradients visits.
-    public func dependents(_ xs: [Int]) -> NodeMap<Bool> {
-        var dep = NodeMap<Bool>(graphSize: graph.nodes.count, touched: order.count)
-        for x in xs { dep[x] = true }
-        for n in order where dep[n] != true {
-            guard case .op(let op) = graph.nodes[n].kind else { continue }
-            for (i, c) in graph.nodes[n].inputs.enumerated() where op.isDifferentiableInput(i) && dep[c] == true {
-                dep[n] = true
-                break
-            }
-        }
-        return dep
-    }
+    public func dependents(_ xs: [Int]) -> NodeMap<Bool> { graph.dependsOn(xs, order: order) }
 
     /// ∂output/∂x for every x of `xs` by one reverse sweep, each shaped like its node.
     /// `dep`, when given, is `dependents(xs)` computed once by the caller.

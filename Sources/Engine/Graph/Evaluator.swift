@@ -22,12 +22,14 @@ public struct Evaluator {
         self.leafValue = leafValue
     }
 
-    func located(_ id: Int, _ e: Error) -> Diagnostic {
-        if let d = e as? Diagnostic { return d }
+    /// The error located at the node's source; a node with none (one a command built)
+    /// passes it on unlocated, for the statement or command that asked to place it.
+    func located(_ id: Int, _ e: Error) -> Error {
+        if e is Diagnostic { return e }
         let (message, notes): (String, [String])
         if let e = e as? EvalError { (message, notes) = (e.message, e.notes) } else { (message, notes) = ("\(e)", []) }
-        if let o = graph.nodes[id].origin { return o.diagnostic(message, notes: notes) }
-        return Diagnostic(.error, message, notes: notes)
+        guard let o = graph.nodes[id].origin else { return EvalError(message, notes: notes) }
+        return o.diagnostic(message, notes: notes)
     }
 
     /// Values of every node in `order` (indexed by node id).

@@ -180,9 +180,14 @@ public final class Graph: @unchecked Sendable {
     /// inputs (or, `structural`, through every edge a path can follow, the inputs of step,
     /// sign and comparisons too: `Op.carriesDependence`).
     public func dependsOn(_ source: Int, order: [Int], structural: Bool = false) -> NodeMap<Bool> {
+        dependsOn([source], order: order, structural: structural)
+    }
+
+    /// The nodes of `order` that depend on any of `sources` (the sources included).
+    public func dependsOn(_ sources: [Int], order: [Int], structural: Bool = false) -> NodeMap<Bool> {
         var dep = NodeMap<Bool>(graphSize: nodes.count, touched: order.count)
-        dep[source] = true
-        for n in order where n != source {
+        for s in sources { dep[s] = true }
+        for n in order where dep[n] != true {
             let node = nodes[n]
             switch node.kind {
             case .op(let op):
@@ -220,11 +225,6 @@ public final class Graph: @unchecked Sendable {
             if calls.count > callMark { calls.removeSubrange(callMark...) }
         }
         return try body()
-    }
-
-    /// A free-symbol leaf used only for showing rules (a tangent ḃ or an adjoint ē).
-    public func appendSymbol(_ name: String) -> Int {
-        append(Node(kind: .leaf(name, .symbol), inputs: [], name: name, origin: nil, call: nil))
     }
 
     /// A short readable label: the node's name, or its expression when it has none.

@@ -352,8 +352,6 @@ func softmaxSym(_ x: Tensor<Sym>, axis: Int, log: Bool) -> Tensor<Sym> {
     return t
 }
 
-/// 1 at the first maximal element of each slice (or of all), 0 elsewhere: max passes its
-/// gradient to the first maximal element.
 /// The 1-based position of the first largest element, of all (a number) or along an
 /// axis (that axis removed).
 func argmaxOf(_ x: Tensor<Double>, axis: Int?) -> Tensor<Double> {
@@ -376,6 +374,8 @@ func argmaxOf(_ x: Tensor<Double>, axis: Int?) -> Tensor<Double> {
     return Tensor(shape: shape, data: out)
 }
 
+/// 1 at the first maximal element of each slice (or of all), 0 elsewhere: max passes its
+/// gradient to the first maximal element.
 func argmaxMaskOf(_ x: Tensor<Double>, axis: Int?) -> Tensor<Double> {
     var out = Tensor<Double>(shape: x.shape, data: [Double](repeating: 0, count: x.count))
     guard x.count > 0 else { return out }

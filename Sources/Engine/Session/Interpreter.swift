@@ -57,6 +57,14 @@ public final class Interpreter {
         public func diagnostic(_ message: String, notes: [String] = []) -> Diagnostic {
             Diagnostic(.error, message, source: program.source, span: span, notes: notes)
         }
+        /// Run an engine step, its errors located at the command.
+        public func located<R>(_ body: () throws -> R) throws -> R {
+            do {
+                return try body()
+            } catch let e as EvalError {
+                throw diagnostic(e.message, notes: e.notes)
+            }
+        }
         /// The bytes of the arguments in the source (`args` is their text, with bytes that
         /// are not UTF-8 replaced, so its length may differ).
         public var argsRange: Range<Int> { argsStart..<Swift.max(argsStart, span.end) }
