@@ -55,18 +55,6 @@ struct DerivativeCommands {
 
     func d(_ q: DerivativeQuery, _ of: Int, _ wrt: Int) -> String { "∂\(q.label(of))/∂\(q.label(wrt))" }
 
-    /// A factor of a path's product in parentheses unless it is a name, a number, a
-    /// call or a power: 1·(b + 1), (2*s)·(3*s), 3·s^2.
-    static func wrapped(_ text: String) -> String {
-        var depth = 0
-        for (i, c) in text.enumerated() {
-            if c == "(" || c == "[" { depth += 1 }
-            if c == ")" || c == "]" { depth -= 1 }
-            if depth == 0, i > 0, c == "+" || c == "-" || c == "*" || c == "/" || c == " " { return "(\(text))" }
-        }
-        return text
-    }
-
     /// "no path from x to e: ∂e/∂x = 0"
     func noPath(_ q: DerivativeQuery, _ x: Int) -> String {
         "no path from \(q.label(x)) to \(q.label(q.output)): \(d(q, q.output, x)) = 0\n"
@@ -161,7 +149,7 @@ struct DerivativeCommands {
             let factors = try path.map { try partial($0) }
             let product = try q.product(path) { try partial($0).value }
             let shownValue = show(product)
-            let valueTerm = product.isSymbolic && listing.paths.count > 1 ? DerivativeCommands.wrapped(shownValue) : shownValue
+            let valueTerm = product.isSymbolic && listing.paths.count > 1 ? Notation.wrap(shownValue) : shownValue
             if long {
                 s += "  \(route):  product of the \(path.count) partials = \(shownValue)\n"
                 symbolicTerms.append(valueTerm)
@@ -169,7 +157,7 @@ struct DerivativeCommands {
                 let names = path.map { d(q, $0.parent, $0.child) }.joined(separator: "·")
                 let symbolic =
                     factors.count == 1
-                    ? factors[0].text : factors.map { DerivativeCommands.wrapped($0.text) }.joined(separator: "·")
+                    ? factors[0].text : factors.map { Notation.wrap($0.text) }.joined(separator: "·")
                 s += "  \(route):  \(names) = \(symbolic)\(symbolic == shownValue ? "" : " = \(shownValue)")\n"
                 symbolicTerms.append(symbolic)
             }

@@ -26,7 +26,7 @@ public struct Notation {
 
     /// In parentheses unless it is a name, a number, a call or already bracketed (or,
     /// with `sums` only, unless it has no sum or difference at its top level).
-    static func wrap(_ s: String, sums: Bool = false) -> String {
+    public static func wrap(_ s: String, sums: Bool = false) -> String {
         var depth = 0
         for (i, c) in s.enumerated() {
             if c == "(" || c == "[" { depth += 1 }
