@@ -212,6 +212,34 @@ final class DerivativeQueryTests: XCTestCase {
                 session: h.session, loss: try node(h, "M"), variables: [], optimizer: .adam, learningRate: 0.1, batch: nil)
         ) { XCTAssertEqual(($0 as? EvalError)?.message, "training needs numbers, but free is a free symbol") }
     }
+
+    /// A scalar edge straight into the output is its only path, so its local partial is
+    /// the gradient: for every scalar edge of built-ins over a scalar and a vector
+    /// (whose sum or mean must stay in the partial), and for ops beside them.
+    func testEveryScalarEdgeIntoTheOutputIsItsGradient() throws {
+        let h = Harness()
+        h.run("y = 0.7; t = [1, -2, 4]; u = [0.5, 0.25, 2]")
+        let outputs = [
+            "mse(y, t)", "mse(t, y)", "dot(y, t)", "dot(t, y)", "mse(y, 3)", "dot(y, 2)", "sum(t) * y", "y / max(u)",
+            "mean(u) ^ y",
+        ]
+        for (i, text) in outputs.enumerated() {
+            h.run("L\(i) = \(text)")
+            let q = try query(h, "L\(i)")
+            let y = try node(h, "y")
+            let inputs = h.session.graph.pathInputs(q.output)
+            guard let slot = inputs.firstIndex(of: y) else {
+                XCTFail("\(text): y is not an argument of the output")
+                continue
+            }
+            let expected = number(try q.gradient(y))
+            guard case .scalar(let p) = try q.partial(q.output, slot, formula: false) else {
+                XCTFail("\(text): no scalar partial ∂L/∂y")
+                continue
+            }
+            assertClose(number(p.value), expected, tol: 1e-12, "∂(\(text))/∂y: local partial against the gradient:")
+        }
+    }
 }
 
 /// The built-ins are one enum: every case has help whose example runs, and lowers.
