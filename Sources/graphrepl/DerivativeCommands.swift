@@ -115,7 +115,14 @@ struct DerivativeCommands {
         let listing = q.paths(from: x, limit: DerivativeCommands.pathLimit, sample: DerivativeCommands.pathsShownWhenTooMany)
         if listing.count.isZero { return noPath(q, x) }
         let all = listing.complete
-        let scalars = q.isScalarGraph
+        // Products of numbers when every edge of every path joins two numbers, even if
+        // tensors sit beside them (y → L for L = mse(y, t)).
+        let scalars =
+            q.isScalarGraph
+            || all
+                && listing.paths.allSatisfy { path in
+                    path.allSatisfy { q.values[$0.child]?.count == 1 && q.values[$0.parent]?.count == 1 }
+                }
         var s = "paths from \(xName) to \(q.label(root)): \(listing.count)"
         s += all ? "\n" : " — too many to list; the first \(listing.paths.count) are shown\n"
         var symbolicTerms: [String] = []

@@ -360,6 +360,18 @@ final class DerivativeReviewTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "my file.dot"))
     }
 
+    func testPathsOfScalarEdgesBesideTensorsAreProducts() {
+        let c = Captured()
+        _ = c.run("y = 2; t = [1, 2, 4]; L = mse(y, t); s = dot(y, t); M = s^2 + L; z = y * t; N = sum(z)")
+        let m = c.run(":paths M wrt y")
+        XCTAssertTrue(m.contains("  y → L → M:  ∂L/∂y·∂M/∂L = "), m)
+        XCTAssertTrue(m.contains(" = 196 + -0.6666666666666666 = 195.33333333333334\n∂M/∂y = 195.33333333333334\n"), m)
+        XCTAssertFalse(m.contains("Jacobian"), m)
+        // z = y * t is a vector: its edges are Jacobians.
+        let n = c.run(":paths N wrt y")
+        XCTAssertTrue(n.contains("  y → z → N\n  (each edge is a Jacobian;"), n)
+    }
+
     func testAnEngineErrorInACommandIsLocatedAtTheCommand() {
         let c = Captured()
         _ = c.run("x = 2; f = x^3; H = jacobian(f, x); y = 1; K = sum(H) * y")
