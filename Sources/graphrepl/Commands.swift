@@ -314,12 +314,19 @@ enum Commands {
             return
         }
         var text = ""
-        if let c = byName[topic] {
-            text += "\(c.usage)\n  \(c.summary)\n  example: \(c.example)\n"
+        let w = width(interp)
+        // Usage, summary and example, each wrapped to the width.
+        // A line that fits stays as written; a longer one breaks between words.
+        func fit(_ prefix: String, _ text: String) -> String {
+            prefix.count + text.count <= w ? prefix + text + "\n" : wrap(prefix, text, width: w)
         }
-        if let b = Builtins.byName[topic] {
-            text += "\(b.usage)\n  \(b.summary)\n  example: \(b.example)\n"
+        func entry(_ usage: String, _ summary: String, _ example: String) -> String {
+            let (head, rest) =
+                usage.firstIndex(of: " ").map { (String(usage[..<$0]) + " ", String(usage[$0...].dropFirst())) } ?? (usage, "")
+            return fit(head, rest) + fit("  ", summary) + fit("  example: ", example)
         }
+        if let c = byName[topic] { text += entry(c.usage, c.summary, c.example) }
+        if let b = Builtins.byName[topic] { text += entry(b.usage, b.summary, b.example) }
         if !text.isEmpty {
             interp.write(text)
             return

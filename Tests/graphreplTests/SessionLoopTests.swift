@@ -39,12 +39,19 @@ final class SessionLoopTests: XCTestCase {
 
     func testHelpCoversEveryCommandAndFunction() {
         let c = Captured()
+        // Every entry within 80 columns (piped output).
+        func fits(_ text: String) {
+            for line in text.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, "\(line)\nin\n\(text)") }
+        }
         for info in Commands.registry {
             let text = c.run(":help \(info.name)")
             XCTAssertTrue(text.contains("example:"), "no example for :\(info.name)")
+            fits(text)
         }
         for b in Builtins.all {
-            XCTAssertTrue(c.run(":help \(b.name)").contains(b.usage), b.name)
+            let text = c.run(":help \(b.name)")
+            XCTAssertTrue(text.contains(b.usage), b.name)
+            fits(text)
         }
         // A name that is both a command and a function explains both.
         let grad = c.run(":help grad")
