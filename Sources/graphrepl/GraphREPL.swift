@@ -49,9 +49,14 @@ struct GraphREPL: ParsableCommand {
     @Flag(name: .customLong("record"), help: "With --check: rewrite each script's expectations from what it gives now.")
     var record = false
 
+    /// The session lives as long as the process: the operating system takes its memory
+    /// back at exit, faster than releasing a large graph node by node.
+    nonisolated(unsafe) static var driver: Driver?
+
     mutating func run() throws {
         if ascii { setenv("GRAPHREPL_ASCII", "1", 1) }
         let driver = Driver(color: !noColor && Driver.terminalWantsColor(), terminal: isatty(STDOUT_FILENO) != 0)
+        GraphREPL.driver = driver
         if let tutorial {
             guard let path = Tutorial.file(number: tutorial), let t = try? Tutorial.load(path) else {
                 StandardOutput.writeError("graphrepl: no tutorial \(tutorial); the tutorials are:\n" + Commands.tutorialList())

@@ -29,7 +29,7 @@ struct Compiler {
     /// made it.
     var envs: [[String: Int]] = [[:]]
     var envCalls: [Int?] = [nil]
-    var results: [Key: Int] = [:]
+    var results: [Key: Int] = Dictionary(minimumCapacity: 64)
     var inProgress: Set<String> = []
     /// The call being compiled, for the nodes of composite built-ins.
     var currentOrigin: Origin?
