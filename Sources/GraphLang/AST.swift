@@ -72,16 +72,34 @@ public final class Program: Sendable {
 
     /// Names referenced by an expression, in first-use order (iterative walk).
     public func names(in root: ExprID, excluding bound: Set<String> = []) -> [String] {
-        var seen = Set<String>()
+        // A definition names a few things: a list is searched faster than a set is
+        // hashed, until it grows long.
+        var seen: Set<String>?
         var out: [String] = []
+        func add(_ n: String) {
+            if let s = seen {
+                if !s.contains(n) {
+                    seen!.insert(n)
+                    out.append(n)
+                }
+            } else if !out.contains(n) {
+                out.append(n)
+                if out.count == 32 { seen = Set(out) }
+            }
+        }
         var stack = [root]
         while let id = stack.popLast() {
             switch nodes[id].kind {
             case .name(let n):
-                if !bound.contains(n), seen.insert(n).inserted { out.append(n) }
+                if bound.isEmpty || !bound.contains(n) { add(n) }
             case .call(let f, let args):
-                if seen.insert(f).inserted { out.append(f) }
+                add(f)
                 stack.append(contentsOf: args.reversed())
+            case .binary(_, let l, let r):
+                stack.append(r)
+                stack.append(l)
+            case .negate(let x), .transpose(let x):
+                stack.append(x)
             default:
                 stack.append(contentsOf: children(of: id).reversed())
             }

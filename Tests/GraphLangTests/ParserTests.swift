@@ -14,6 +14,20 @@ final class ParserTests: XCTestCase {
         return p.statements.map { p.sexpr(statement: $0.statement) }.joined(separator: "\n")
     }
 
+    /// The names an expression uses, each once, in the order they are read; past 32 of
+    /// them a set takes over from the list.
+    func testNamesAreListedOnceInReadingOrder() {
+        func names(_ text: String, excluding bound: Set<String> = []) -> [String] {
+            let (p, _) = parse("y = " + text)
+            guard case .define(_, _, let value) = p.statements[0].statement else { return [] }
+            return p.names(in: value, excluding: bound)
+        }
+        XCTAssertEqual(names("f(a, b) * -b' + a[c] + a"), ["f", "a", "b", "c"])
+        XCTAssertEqual(names("x * (k + x)", excluding: ["x"]), ["k"])
+        let many = (1...40).map { "v\($0)" }
+        XCTAssertEqual(names((many + many.reversed()).joined(separator: " + ")), many)
+    }
+
     func testLectureExpression() {
         XCTAssertEqual(sexprs("e = (a+b)*(b+1)"), "(= e (* (+ a b) (+ b 1)))")
     }
