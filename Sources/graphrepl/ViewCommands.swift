@@ -136,8 +136,25 @@ struct ViewCommands {
     }
 
     /// The lines of each node's box; `adjoints` (nil: none shown) from `adjoints(_:)`.
+    struct EdgeKey: Hashable {
+        var parent: Int
+        var slot: Int
+    }
+
+    /// The local partial of every drawn edge, worked out once for all the label widths
+    /// a drawing tries.
+    func edgePartials(_ v: View, _ q: DerivativeQuery) throws -> [EdgeKey: DerivativeQuery.EdgePartial.Partial] {
+        var out: [EdgeKey: DerivativeQuery.EdgePartial.Partial] = [:]
+        for e in v.edges where e.slot >= 0 && v.modules[e.parent] == nil {
+            out[EdgeKey(parent: e.parent, slot: e.slot)] = try q.partial(e.parent, e.slot, formula: false, opened: true)
+        }
+        return out
+    }
+
     func labels(
-        _ v: View, _ q: DerivativeQuery, adjoints: [Int: Value]?, partials: Bool, limit: Int, compact: Bool = false
+        _ v: View, _ q: DerivativeQuery, adjoints: [Int: Value]?, partials: [EdgeKey: DerivativeQuery.EdgePartial.Partial]?,
+        limit: Int,
+        compact: Bool = false
     ) throws -> [Int: [String]] {
         let root = q.output
         let values = q.values
@@ -191,10 +208,10 @@ struct ViewCommands {
                         "∂\(rootName)/∂\(short(n)) = " + (adjoints?[n].map { shortValue($0, limit) } ?? "0"),
                         limit))
             }
-            if partials, v.modules[n] == nil {
+            if let partials, v.modules[n] == nil {
                 for e in v.edges where e.parent == n && e.slot >= 0 {
                     let name = "∂\(short(n))/∂\(short(e.child))"
-                    switch try q.partial(n, e.slot, formula: false, opened: true) {
+                    switch partials[EdgeKey(parent: n, slot: e.slot)] ?? .none {
                     case .scalar(let p):
                         let value = interp.format(p.value)
                         lines.append(
@@ -256,11 +273,12 @@ struct ViewCommands {
         drawing.maxWidth = width
         var why = ""
         let adjoints = try grad ? self.adjoints(q) : nil
+        let edges = try partials ? edgePartials(v, q) : nil
         // Narrower labels, then tighter boxes and gaps, before giving up the drawing.
         for (limit, gap, compact) in [
             (30, 3, false), (20, 3, false), (14, 3, false), (20, 2, true), (14, 2, true), (10, 1, true),
         ] {
-            let ls = try labels(v, q, adjoints: adjoints, partials: partials, limit: limit, compact: compact)
+            let ls = try labels(v, q, adjoints: adjoints, partials: edges, limit: limit, compact: compact)
             drawing.gap = gap
             let (text, reason) = drawing.draw(nodes: v.nodes, edges: v.edges.map { ($0.child, $0.parent) }, labels: ls)
             if let text {
@@ -270,7 +288,7 @@ struct ViewCommands {
             why = reason
         }
         // Too wide to draw side by side: an outline, one node a line, inputs indented.
-        let ls = try labels(v, q, adjoints: adjoints, partials: partials, limit: width, compact: true)
+        let ls = try labels(v, q, adjoints: adjoints, partials: edges, limit: width, compact: true)
         let text = outline(v, root: representative(of: root, in: v), labels: ls, width: width)
         interp.write("\(graph.label(root)) as an outline (\(why)):\n")
         interp.write(drawing.ascii ? asciiOnly(text) : text)
@@ -336,7 +354,9 @@ struct ViewCommands {
     {
         let root = q.output
         let v = view(q, open: open, depth: nil)
-        let ls = try labels(v, q, adjoints: grad ? adjoints(q) : nil, partials: partials, limit: 60)
+        // Every edge is labelled with its partial; `partials` also lists them in the nodes.
+        let edges = try edgePartials(v, q)
+        let ls = try labels(v, q, adjoints: grad ? adjoints(q) : nil, partials: partials ? edges : nil, limit: 60)
         var s =
             "digraph \"\(ViewCommands.dotEscape(graph.label(root)))\" {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n"
         for n in v.nodes {
@@ -345,7 +365,7 @@ struct ViewCommands {
         }
         for e in v.edges {
             var label = ""
-            if e.slot >= 0, case .scalar(let p) = try q.partial(e.parent, e.slot, formula: false, opened: true) {
+            if case .scalar(let p) = edges[EdgeKey(parent: e.parent, slot: e.slot)] {
                 let value = interp.format(p.value)
                 label = p.expression == value ? value : "\(p.expression) = \(value)"
             }
