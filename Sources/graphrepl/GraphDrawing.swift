@@ -207,6 +207,11 @@ struct GraphDrawing {
             }
             if !improved { break }
         }
+        // Each box's edges leave it in the order of the boxes they go to, so edges into
+        // one box do not cross each other there.
+        func byPosition(_ ids: [Int]) -> [Int] { ids.sorted { (place[$0]?.1 ?? 0) < (place[$1]?.1 ?? 0) } }
+        for (k, list) in downs { downs[k] = byPosition(list) }
+        for (k, list) in ups { ups[k] = byPosition(list) }
         // Columns: boxes side by side with gaps; each layer centred.
         var width = 0
         for l in 0...top {
@@ -254,16 +259,30 @@ struct GraphDrawing {
             return b.x + 1 + (b.width - 2) * (2 * k + 1) / (2 * count)
         }
         for l in 0...top {
-            for (t, s) in bandSegments[l].enumerated() {
+            var routes: [(c: Box, p: Box, cx: Int, px: Int)] = []
+            for s in bandSegments[l] {
                 guard let c = boxes[s.child], let p = boxes[s.parent] else { continue }
                 let cUps = ups[s.child] ?? []
                 let pDowns = downs[s.parent] ?? []
-                let cx = attach(c, cUps.firstIndex(of: s.parent) ?? 0, cUps.count)
-                let px = attach(p, pDowns.firstIndex(of: s.child) ?? 0, pDowns.count)
-                let track = rowsOf(p).bottom + 1 + t
-                canvas.vertical(cx, from: rowsOf(c).top, to: track)
-                canvas.horizontal(track, from: px, to: cx)
-                canvas.vertical(px, from: rowsOf(p).bottom, to: track)
+                routes.append(
+                    (
+                        c, p, attach(c, cUps.firstIndex(of: s.parent) ?? 0, cUps.count),
+                        attach(p, pDowns.firstIndex(of: s.child) ?? 0, pDowns.count)
+                    ))
+            }
+            // Tracks from the top: edges running right, the rightmost start first; then
+            // those running left, the leftmost start first. An edge's line down from its
+            // parent then ends above the tracks of the edges it would otherwise cut.
+            routes.sort { a, b in
+                let (ra, rb) = (a.cx > a.px, b.cx > b.px)
+                if ra != rb { return ra }
+                return ra ? a.px > b.px : a.px < b.px
+            }
+            for (t, r) in routes.enumerated() {
+                let track = rowsOf(r.p).bottom + 1 + t
+                canvas.vertical(r.cx, from: rowsOf(r.c).top, to: track)
+                canvas.horizontal(track, from: r.px, to: r.cx)
+                canvas.vertical(r.px, from: rowsOf(r.p).bottom, to: track)
             }
         }
         for row in rows {
