@@ -178,8 +178,12 @@ struct DerivativeCommands {
         } else if !all {
             s += "sum over all \(listing.count) paths = \(dName) = \(show(g))  (by reverse mode, without listing them)\n"
         } else {
-            let sym = symbolicTerms.joined(separator: " + ")
-            let num = valueTerms.joined(separator: " + ")
+            // a + -b is written a - b.
+            func sum(_ terms: [String]) -> String {
+                terms.dropFirst().reduce(terms.first ?? "0") { $1.hasPrefix("-") ? "\($0) - \($1.dropFirst())" : "\($0) + \($1)" }
+            }
+            let sym = sum(symbolicTerms)
+            let num = sum(valueTerms)
             var line = "sum over paths: \(sym)"
             if num != sym { line += " = \(num)" }
             if listing.paths.count > 1 || num != show(g) { line += " = \(show(g))" }

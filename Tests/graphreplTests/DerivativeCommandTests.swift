@@ -365,7 +365,7 @@ final class DerivativeReviewTests: XCTestCase {
         _ = c.run("y = 2; t = [1, 2, 4]; L = mse(y, t); s = dot(y, t); M = s^2 + L; z = y * t; N = sum(z)")
         let m = c.run(":paths M wrt y")
         XCTAssertTrue(m.contains("  y → L → M:  ∂L/∂y·∂M/∂L = "), m)
-        XCTAssertTrue(m.contains(" = 196 + -0.6666666666666666 = 195.33333333333334\n∂M/∂y = 195.33333333333334\n"), m)
+        XCTAssertTrue(m.contains(" = 196 - 0.6666666666666666 = 195.33333333333334\n∂M/∂y = 195.33333333333334\n"), m)
         XCTAssertFalse(m.contains("Jacobian"), m)
         // z = y * t is a vector: its edges are Jacobians.
         let n = c.run(":paths N wrt y")
