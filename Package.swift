@@ -6,9 +6,6 @@ let package = Package(
     products: [
         .executable(name: "graphrepl", targets: ["graphrepl"])
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
-    ],
     targets: [
         .systemLibrary(
             name: "CEdit",
@@ -16,17 +13,12 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "GraphLang"),
-        .systemLibrary(
-            name: "CBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Engine", dependencies: ["GraphLang", "CBLAS"]),
         .executableTarget(
             name: "graphrepl",
             dependencies: [
                 "CEdit", "GraphLang", "Engine",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "graphrepl-bench", dependencies: ["GraphLang", "Engine"]),

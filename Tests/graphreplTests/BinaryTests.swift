@@ -67,6 +67,36 @@ final class BinaryTests: XCTestCase {
         XCTAssertTrue(h.out.contains("Exit status"), h.out)
     }
 
+    func testCommandLineForms() throws {
+        let r = try Binary.run(["-e", "print 2", "--eval=print 3", "-eprint 4", "--eval", "print 5"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "2\n3\n4\n5\n")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-args-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let f = dir.appendingPathComponent("-dash.graph")
+        try "print 7\n".write(to: f, atomically: true, encoding: .utf8)
+        let d = try Binary.run(["--", f.path])
+        XCTAssertEqual(d.out, "7\n", d.err)
+    }
+
+    func testBadCommandLinesSayWhatIsWrongAndExit64() throws {
+        let cases: [([String], String)] = [
+            (["--bogus"], "graphrepl: unknown option '--bogus'"),
+            (["-e"], "graphrepl: '-e' needs the code to run: -e 'print 1'"),
+            (["--tutorial", "x"], "graphrepl: '--tutorial' needs a number, got 'x'"),
+            (["--check=yes"], "graphrepl: '--check' takes no value"),
+            (["--record", "a.graph"], "graphrepl: --record goes with --check: graphrepl --check --record FILE…"),
+        ]
+        for (args, first) in cases {
+            let r = try Binary.run(args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.err)")
+            XCTAssertEqual(r.out, "", "\(args)")
+            XCTAssertEqual(r.err.split(separator: "\n").first.map(String.init), first, "\(args)")
+            XCTAssertTrue(r.err.split(separator: "\n").allSatisfy { $0.count <= 80 }, r.err)
+        }
+    }
+
     func testInteractiveFlagWithPipedInput() throws {
         let r = try Binary.run(["-i", "-e", "a = 2"], stdin: "print a * 21\n")
         XCTAssertEqual(r.status, 0, r.err)

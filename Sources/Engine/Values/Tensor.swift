@@ -292,6 +292,7 @@ func matmulDouble(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) th
         return try matmulLoop(a, b, m, k, n)
     }
     var c = [Double](repeating: 0, count: m * n)
+    var loaded = true
     // About 50 million multiply-adds per block: a few milliseconds.
     let rowsPerBlock = max(1, 50_000_000 / max(1, n * k))
     var row = 0
@@ -302,11 +303,13 @@ func matmulDouble(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) th
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     if let A = pa.baseAddress, let B = pb.baseAddress, let C = pc.baseAddress {
-                        graphrepl_dgemm(Int32(rows), Int32(n), Int32(k), A + row * k, B, C + row * n)
+                        loaded = graphrepl_dgemm(Int32(rows), Int32(n), Int32(k), A + row * k, B, C + row * n) != 0
                     }
                 }
             }
         }
+        // Without OpenBLAS on the machine, the loop below does the work.
+        if !loaded { return try matmulLoop(a, b, m, k, n) }
         row += rows
     }
     return c
