@@ -122,7 +122,8 @@ public final class Interpreter {
                 report(d)
                 pendingSyntax.removeFirst()
             }
-            let l = line(s.span)
+            // Lines matter only to annotations: a script without them skips the lookup.
+            let l = annotations.byLine.isEmpty ? 0 : line(s.span)
             if failedLine == l { continue }
             let want = annotations.byLine[l]?.error
             var result = attempt(s, in: program, expecting: want)
@@ -319,6 +320,25 @@ public final class Interpreter {
         return true
     }
 
+    /// The value of a literal (`isLiteral`), read from the syntax tree: what compiling it
+    /// and evaluating the node would give, without graph work. Brackets nest as deep as
+    /// the parser allows, so the recursion is bounded.
+    static func literalValue(_ p: Program, _ e: ExprID) throws -> Value {
+        switch p[e].kind {
+        case .number(let v):
+            return .scalar(v)
+        case .tensor(let items):
+            let parts = try items.map { try literalValue(p, $0) }
+            do {
+                return try Op.stack.evaluate(parts)
+            } catch let err as EvalError {
+                throw Diagnostic(.error, err.message, source: p.source, span: p[e].span, notes: err.notes)
+            }
+        default:
+            throw Diagnostic(.error, "internal: not a literal", source: p.source, span: p[e].span)
+        }
+    }
+
     func define(_ name: String, nameSpan: Span, _ value: ExprID, in p: Program) throws {
         try checkName(name, nameSpan, p)
         if case .function = session.definition(name) {
@@ -352,7 +372,7 @@ public final class Interpreter {
             return
         }
         if Interpreter.isLiteral(p, value) {
-            let v = try session.graph.scratch { try evaluate(p, value) }
+            let v = try Interpreter.literalValue(p, value)
             if session.leafKind(name) == .placeholder {
                 // Assigning to a placeholder feeds it; it stays a placeholder.
                 if let want = session.placeholderShapes[name], !Session.fits(v.shape, placeholderShape: want) {

@@ -70,7 +70,8 @@ public final class Session {
     /// A change to `name`: the compiled graph stays valid unless it used `name`, so a
     /// long script of new definitions compiles incrementally.
     func changed(_ name: String) {
-        if let c = cachedGraph, c.graph.named[name] == nil, c.graph.leaves[name] == nil {
+        // Every leaf the graph holds is also among its named nodes.
+        if let c = cachedGraph, c.graph.named[name] == nil {
             version += 1
             cachedGraph = (version, c.graph)
         } else {
@@ -80,11 +81,15 @@ public final class Session {
 
     /// Record a definition (after checks), keeping `order` and reference counts.
     func store(_ name: String, _ def: Definition, references refs: [String]) {
-        if definitions[name] == nil { order.append(name) }
-        for r in references[name] ?? [] { referenceCount[r, default: 1] -= 1 }
+        if definitions.updateValue(def, forKey: name) == nil {
+            order.append(name)
+            // A new name has no references yet (`remove` and `reset` drop them).
+            if !refs.isEmpty { references[name] = refs }
+        } else {
+            for r in references[name] ?? [] { referenceCount[r, default: 1] -= 1 }
+            references[name] = refs
+        }
         for r in refs { referenceCount[r, default: 0] += 1 }
-        references[name] = refs
-        definitions[name] = def
         changed(name)
     }
 
@@ -154,14 +159,13 @@ public final class Session {
     public func defineLeaf(_ name: String, kind: LeafKind, value: Value?, shape: [Int]? = nil, origin: Origin?) {
         let wasSameLeaf: Bool
         if case .leaf(let k, _) = definitions[name], k == kind { wasSameLeaf = true } else { wasSameLeaf = false }
-        if let value { values[name] = value } else { values[name] = nil }
-        if let shape { placeholderShapes[name] = shape } else { placeholderShapes[name] = nil }
+        values[name] = value
+        if shape != nil || !placeholderShapes.isEmpty { placeholderShapes[name] = shape }
         if wasSameLeaf {
             definitions[name] = .leaf(kind, origin)
             return
         }
         store(name, .leaf(kind, origin), references: [])
-        values[name] = value
     }
 
     /// Put back what `name` was before a refused definition.
