@@ -74,6 +74,23 @@ extension Sweeps {
         graph: Graph, order: [Int], values: NodeMap<Value>, output: Int, seed: Value, dep: NodeMap<Bool>,
         visit: ((Int, Value) -> Void)? = nil
     ) throws -> (adjoints: NodeMap<Value>, rules: Int) {
+        if visit == nil, let s = Op.inlineNumber(seed), case .number = seed, order.count >= ScalarTape.minimumNodes,
+            order.count * 8 >= graph.nodes.count, let tape = graph.scalarTape(order)
+        {
+            var x = [Double](repeating: 0, count: graph.nodes.count)
+            var scalars = true
+            for id in order {
+                guard case .number(let d) = values[id] else {
+                    scalars = false
+                    break
+                }
+                x[id] = d
+            }
+            if scalars {
+                let (adj, has, rules) = try tape.reverse(values: x, output: output, seed: s, dep: dep, graph: graph)
+                return (NodeMap.filled(graphSize: graph.nodes.count) { has[$0] ? .number(adj[$0]) : nil }, rules)
+            }
+        }
         var a = ValueAlgebra()
         return try reverse(
             &a, graph: graph, order: order, value: { values[$0] ?? .scalar(.nan) }, output: output,

@@ -34,6 +34,11 @@ public struct Evaluator {
 
     /// Values of every node in `order` (indexed by node id).
     public mutating func run(_ order: [Int]) throws -> NodeMap<Value> {
+        if overrides.isEmpty, known == nil, order.count >= ScalarTape.minimumNodes, order.count * 8 >= graph.nodes.count,
+            let tape = graph.scalarTape(order), let values = try run(tape)
+        {
+            return values
+        }
         var values = NodeMap<Value>(graphSize: graph.nodes.count, touched: order.count)
         var count = 0
         for n in order {
@@ -76,6 +81,46 @@ public struct Evaluator {
             }
         }
         return values
+    }
+
+    /// Values over a scalar tape; nil (and no warnings left) when a leaf or literal is not
+    /// a number, for the general loop to take over.
+    mutating func run(_ tape: ScalarTape) throws -> NodeMap<Value>? {
+        let warningsBefore = warnings.count
+        var v = [Double](repeating: 0, count: graph.nodes.count)
+        for k in tape.ids.indices {
+            let n = Int(tape.ids[k])
+            if k & 0x3FF == 0x3FF, interrupted() { throw Interrupted() }
+            if tape.codes[k] == .given {
+                let x: Value
+                switch graph.nodes[n].kind {
+                case .literal(let value):
+                    x = value
+                case .leaf(let name, let kind):
+                    do { x = try leafValue(name, kind) } catch { throw located(n, error) }
+                default:
+                    x = .scalar(.nan)
+                }
+                guard case .number(let d) = x else {
+                    warnings.removeSubrange(warningsBefore...)
+                    return nil
+                }
+                v[n] = d
+                continue
+            }
+            let a = Int(tape.first[k])
+            let b = Int(tape.second[k])
+            let p = v[a]
+            let q = b >= 0 ? v[b] : 0
+            let r = tape.forward(k, p, q)
+            if !r.isFinite, let op = graph.nodes[n].op {
+                noteNonFinite(n, op, Tensor(r), b >= 0 ? [.number(p), .number(q)] : [.number(p)])
+            }
+            v[n] = r
+        }
+        var present = [Bool](repeating: false, count: graph.nodes.count)
+        for id in tape.ids { present[Int(id)] = true }
+        return NodeMap.filled(graphSize: graph.nodes.count) { present[$0] ? .number(v[$0]) : nil }
     }
 
     /// `grad(f, [a, v])` is the list of the gradients, which needs them to share a shape:

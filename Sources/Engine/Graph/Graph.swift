@@ -134,18 +134,44 @@ public final class Graph: @unchecked Sendable {
     /// current generation, so a traversal costs its cone, not the whole graph.
     var marks: [UInt32] = []
     var generation: UInt32 = 0
+    /// The scalar tape of the last cone asked for, or nil when it has none: evaluating a
+    /// cone and then sweeping it in reverse build it once. Nodes are never changed once
+    /// made, so it stays right until `scratch` drops nodes (whose ids are then reused).
+    var tapeCache: (order: [Int], tape: ScalarTape?)?
 
     public init() {}
 
+    /// The scalar tape of `order` (see `ScalarTape`), nil when some node is not a scalar op.
+    func scalarTape(_ order: [Int]) -> ScalarTape? {
+        if let c = tapeCache, c.order == order { return c.tape }
+        let t = ScalarTape(graph: self, order: order)
+        tapeCache = (order, t)
+        return t
+    }
+
+    /// Every node's inputs again, flat: node n's are `edges[edgeStart[n]..<edgeStart[n + 1]]`.
+    /// Searches read these rather than the nodes, which are large: a million-node cone
+    /// is then a few megabytes to walk, not a hundred.
+    var edgeStart: [Int32] = [0]
+    var edges: [Int32] = []
+
     @discardableResult
     func append(_ node: Node) -> Int {
+        precondition(edges.count + node.inputs.count < Int(Int32.max), "graph too large")
         nodes.append(node)
+        for c in node.inputs { edges.append(Int32(truncatingIfNeeded: c)) }
+        edgeStart.append(Int32(truncatingIfNeeded: edges.count))
         return nodes.count - 1
     }
 
     /// Every node `roots` depend on, inputs before the nodes that use them (iterative
     /// depth-first search).
     public func order(_ roots: [Int]) -> [Int] {
+        // The loop works on local copies: a class's stored arrays pay an exclusivity check
+        // and a retain on every access, which cost more than the search itself.
+        var marks = self.marks
+        self.marks = []
+        defer { self.marks = marks }
         if marks.count < nodes.count { marks.append(contentsOf: repeatElement(0, count: nodes.count - marks.count)) }
         generation &+= 1
         if generation == 0 {
@@ -154,22 +180,42 @@ public final class Graph: @unchecked Sendable {
         }
         let gen = generation
         var out: [Int] = []
-        var stack: [(Int, Int)] = []
-        for r in roots where marks[r] != gen {
-            stack.append((r, 0))
-            marks[r] = gen
-            while let (n, i) = stack.last {
-                let ins = nodes[n].inputs
-                if i < ins.count {
-                    stack[stack.count - 1].1 = i + 1
-                    let c = ins[i]
-                    if marks[c] != gen {
-                        marks[c] = gen
-                        stack.append((c, 0))
+        // The search's stack: node and next edge to follow, grown by hand (an array's
+        // uniqueness check on every write cost as much as the visit).
+        var capacity = 1024
+        var stack = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity)
+        defer { stack.deallocate() }
+        var depth = 0
+        edgeStart.withUnsafeBufferPointer { start in
+            edges.withUnsafeBufferPointer { edges in
+                marks.withUnsafeMutableBufferPointer { marks in
+                    for r in roots where marks[r] != gen {
+                        stack[0] = (r, Int(start[r]))
+                        depth = 1
+                        marks[r] = gen
+                        while depth > 0 {
+                            let (n, i) = stack[depth - 1]
+                            if i < Int(start[n + 1]) {
+                                stack[depth - 1].next = i + 1
+                                let c = Int(edges[i])
+                                if marks[c] != gen {
+                                    marks[c] = gen
+                                    if depth == capacity {
+                                        let bigger = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity * 2)
+                                        bigger.moveInitialize(from: stack, count: depth)
+                                        stack.deallocate()
+                                        stack = bigger
+                                        capacity *= 2
+                                    }
+                                    stack[depth] = (c, Int(start[c]))
+                                    depth += 1
+                                }
+                            } else {
+                                depth -= 1
+                                out.append(n)
+                            }
+                        }
                     }
-                } else {
-                    stack.removeLast()
-                    out.append(n)
                 }
             }
         }
@@ -187,18 +233,26 @@ public final class Graph: @unchecked Sendable {
     public func dependsOn(_ sources: [Int], order: [Int], structural: Bool = false) -> NodeMap<Bool> {
         var dep = NodeMap<Bool>(graphSize: nodes.count, touched: order.count)
         for s in sources { dep[s] = true }
-        for n in order where dep[n] != true {
-            let node = nodes[n]
-            switch node.kind {
-            case .op(let op):
-                for (i, c) in node.inputs.enumerated()
-                where (structural ? op.carriesDependence(i) : op.isDifferentiableInput(i)) && dep[c] == true {
-                    dep[n] = true
-                    break
+        nodes.withUnsafeBufferPointer { nodes in
+            edgeStart.withUnsafeBufferPointer { start in
+                edges.withUnsafeBufferPointer { edges in
+                    for n in order where dep[n] != true {
+                        let first = Int(start[n])
+                        switch nodes[n].kind {
+                        case .op(let op):
+                            for e in first..<Int(start[n + 1])
+                            where (structural ? op.carriesDependence(e - first) : op.isDifferentiableInput(e - first))
+                                && dep[Int(edges[e])] == true
+                            {
+                                dep[n] = true
+                                break
+                            }
+                        case .jacobian:
+                            if dep[Int(edges[first])] == true { dep[n] = true }
+                        default: break
+                        }
+                    }
                 }
-            case .jacobian:
-                if dep[node.inputs[0]] == true { dep[n] = true }
-            default: break
             }
         }
         return dep
@@ -219,6 +273,9 @@ public final class Graph: @unchecked Sendable {
         defer {
             if nodes.count > nodeMark {
                 nodes.removeSubrange(nodeMark...)
+                edges.removeSubrange(Int(edgeStart[nodeMark])...)
+                edgeStart.removeSubrange((nodeMark + 1)...)
+                tapeCache = nil
                 if named.count != namedBefore { named = named.filter { $0.value < nodeMark } }
                 if leaves.count != leavesBefore { leaves = leaves.filter { $0.value < nodeMark } }
             }
