@@ -41,11 +41,26 @@ final class ScalarTapeTests: XCTestCase {
                 let op: Op = rng.next() % 8 == 0 ? .neg : .unary(unary[Int(rng.next() % UInt64(unary.count))])
                 node = Node(kind: .op(op), inputs: [pick()])
             } else {
-                node = Node(kind: .op(binary[Int(rng.next() % UInt64(binary.count))]), inputs: [pick(), pick()])
+                // Now and then the seed of a gradient (ones like its input).
+                let op = rng.next() % 40 == 0 ? .seedOne : binary[Int(rng.next() % UInt64(binary.count))]
+                if case .seedOne = op {
+                    node = Node(kind: .op(op), inputs: [pick()])
+                } else {
+                    node = Node(kind: .op(op), inputs: [pick(), pick()])
+                }
             }
             ids.append(g.append(node))
         }
         return (g, ids.last!, leaves)
+    }
+
+    /// How a value is held: an inline number or a tensor of some shape.
+    func form(_ v: Value) -> String {
+        switch v {
+        case .number: return "number"
+        case .num(let t): return "tensor \(t.shape)"
+        case .sym(let t): return "symbols \(t.shape)"
+        }
     }
 
     func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
@@ -82,6 +97,7 @@ final class ScalarTapeTests: XCTestCase {
                     continue
                 }
                 XCTAssertTrue(same(w, o), "trial \(trial), node \(n): expected \(w), observed \(o), tolerance 0")
+                XCTAssertEqual(form(want[n]!), form(got[n]!), "trial \(trial), node \(n): how the value is held")
             }
             // The reverse sweep for the leaves (one of them, or all).
             let sources = rng.next() % 2 == 0 ? leaves : [leaves[Int(rng.next() % 4)]]

@@ -19,6 +19,8 @@ struct ScalarTape {
         /// `unbroadcast`, `broadcast_like`, `reshape_like` of a scalar: the first input.
         case same
         case unary
+        /// `seed_one(f)` of a scalar f: 1 (held as a rank-0 tensor, as its rule makes it).
+        case seedOne
     }
 
     /// Node ids in topological order, and per position the opcode, the unary function
@@ -55,12 +57,13 @@ struct ScalarTape {
                 case .op(.pow): code = .pow
                 case .op(.neg): code = .neg
                 case .op(.unbroadcast), .op(.broadcastLike), .op(.reshapeLike): code = .same
+                case .op(.seedOne): code = .seedOne
                 case .op(.unary(let u)):
                     code = .unary
                     functions[k] = u
                 default: return false
                 }
-                let arity = code == .neg || code == .unary ? 1 : 2
+                let arity = code == .neg || code == .unary || code == .seedOne ? 1 : 2
                 guard nodes[id].inputs.count == arity else { return false }
                 codes[k] = code
                 first[k] = Int32(truncatingIfNeeded: nodes[id].inputs[0])
@@ -89,6 +92,7 @@ struct ScalarTape {
         case .neg: return -p
         case .same: return p
         case .unary: return functions[k](p)
+        case .seedOne: return 1
         }
     }
 
@@ -155,7 +159,7 @@ extension ScalarTape {
         var a = DoubleAlgebra()
         func differentiable(_ k: Int, _ i: Int) -> Bool {
             switch codes[k] {
-            case .given: return false
+            case .given, .seedOne: return false
             case .same: return i == 0
             case .unary: return functions[k] != .step && functions[k] != .sign
             default: return true
@@ -184,7 +188,7 @@ extension ScalarTape {
             let x1 = c1 >= 0 ? values[c1] : 0
             let y = values[n]
             switch codes[k] {
-            case .given:
+            case .given, .seedOne:
                 break
             case .add:
                 if want0 { try accumulate(c0, g) }

@@ -80,7 +80,8 @@ extension Sweeps {
             var x = [Double](repeating: 0, count: graph.nodes.count)
             var scalars = true
             for id in order {
-                guard case .number(let d) = values[id] else {
+                // A rank-0 tensor (a gradient's seed) counts as the number it holds.
+                guard let v = values[id], let d = Op.inlineNumber(v) else {
                     scalars = false
                     break
                 }

@@ -120,7 +120,11 @@ public struct Evaluator {
         }
         var present = [Bool](repeating: false, count: graph.nodes.count)
         for id in tape.ids { present[Int(id)] = true }
-        return NodeMap.filled(graphSize: graph.nodes.count) { present[$0] ? .number(v[$0]) : nil }
+        var values = NodeMap<Value>.filled(graphSize: graph.nodes.count) { present[$0] ? .number(v[$0]) : nil }
+        for (k, code) in tape.codes.enumerated() where code == .seedOne {
+            values[Int(tape.ids[k])] = .num(Tensor(shape: [], data: [1]))
+        }
+        return values
     }
 
     /// `grad(f, [a, v])` is the list of the gradients, which needs them to share a shape:
