@@ -10,6 +10,19 @@ final class DerivativeCommandTests: XCTestCase {
         return c
     }
 
+    func testGradOfALongChainGivesTheNumberWithoutAFormula() {
+        // Past `formulaConeLimit` nodes :grad gives the number alone: the same as
+        // print grad(…) gives, without building a formula nobody could read.
+        let c = Captured()
+        var text = ":set digits full\nx0 = 0.5\n"
+        for i in 0..<400 { text += "x\(i + 1) = x\(i) * 0.999 + x\(i) ^ 2 * 0.001 + 0.0001\n" }
+        _ = c.run(text)
+        let printed = c.run("print grad(x400, x0)").trimmingCharacters(in: .newlines)
+        XCTAssertEqual(c.run(":grad x400 wrt x0"), "∂x400/∂x0 = \(printed)\n")
+        // A short chain still shows its formula.
+        XCTAssertEqual(c.run("y1 = x0 * x0\n:grad y1 wrt x0"), "∂y1/∂x0 = 2*x0 = 1\n")
+    }
+
     func testPartials() {
         XCTAssertEqual(
             lecture().run(":partials e"),

@@ -150,10 +150,15 @@ public final class DerivativeQuery {
         return (out, rules)
     }
 
+    /// The largest cone whose gradient is tried as a formula: beyond it the formula of
+    /// a graph written by hand or by a script does not stay readable, and building and
+    /// expanding it would cost far more than the numbers.
+    public static let formulaConeLimit = 2000
+
     /// ∂output/∂x as a formula in the leaves (inputs and variables as symbols), from the
     /// gradient graph; nil when it would not stay readable.
     public func gradientFormula(_ x: Int, maxElements: Int = 16) throws -> Value? {
-        guard (values[x]?.count ?? 0) <= maxElements else { return nil }
+        guard (values[x]?.count ?? 0) <= maxElements, order.count <= DerivativeQuery.formulaConeLimit else { return nil }
         return try graph.scratch {
             let g = try graph.gradientNode(of: output, wrt: x, origin: nil)
             return try symbolicValue(g)
