@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 /* cblas_dgemm's signature and the two enumeration values used (cblas.h). */
 typedef void (*dgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k, double alpha,
@@ -14,6 +15,10 @@ static dgemm_fn dgemm;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void) {
+    /* One thread unless the user asks for more: the products graphrepl computes are
+       small enough that a pool's start-up and spinning cost more than it saves
+       (docs/BENCHMARKS.md). */
+    setenv("OPENBLAS_NUM_THREADS", "1", 0);
     static const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libcblas.so.3"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         void *lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);

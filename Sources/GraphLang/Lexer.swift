@@ -164,65 +164,8 @@ public struct Lexer {
                 while pos < end, Lexer.isDigit(bytes[pos]) { pos += 1 }
             }
         }
-        let value = Lexer.exactDecimal(bytes, start, pos) ?? Double(source.text(Span(start, pos))) ?? .nan
+        let value = DecimalReader.read(bytes, start, pos) ?? Double(source.text(Span(start, pos))) ?? .nan
         return Token(kind: .number(value), span: Span(start, pos))
-    }
-
-    /// Powers of ten that a Double holds exactly.
-    static let exactPowersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
-
-    /// The number written in `bytes[start..<end]` (digits, an optional fraction and
-    /// exponent, as `scanNumber` accepts them) when it has at most 15 significant digits
-    /// and a small exponent: the digits are then an exact integer m and the number is m
-    /// times or divided by an exact power of ten, one correctly rounded operation, which
-    /// is what `strtod` gives (Clinger's fast path). Nil otherwise, for `strtod` to read.
-    public static func exactDecimal(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Double? {
-        var m: UInt64 = 0
-        var digits = 0
-        var scale = 0
-        var i = start
-        var seenPoint = false
-        while i < end {
-            let c = bytes[i]
-            if c >= 48 && c <= 57 {
-                if m != 0 || c != 48 { digits += 1 }
-                if digits > 15 { return nil }
-                m = m * 10 + UInt64(c - 48)
-                if seenPoint { scale -= 1 }
-            } else if c == UInt8(ascii: "."), !seenPoint {
-                seenPoint = true
-            } else {
-                break
-            }
-            i += 1
-        }
-        if i < end {
-            // An exponent: e, E, an optional sign, digits.
-            guard bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") else { return nil }
-            i += 1
-            var negative = false
-            if i < end, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
-                negative = bytes[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            var e = 0
-            guard i < end else { return nil }
-            while i < end {
-                let c = bytes[i]
-                guard c >= 48 && c <= 57, e < 10_000 else { return nil }
-                e = e * 10 + Int(c - 48)
-                i += 1
-            }
-            scale += negative ? -e : e
-        }
-        if m == 0 { return 0 }
-        let x = Double(m)
-        if scale >= 0 {
-            guard scale <= 22 else { return nil }
-            return x * exactPowersOfTen[scale]
-        }
-        guard scale >= -22 else { return nil }
-        return x / exactPowersOfTen[-scale]
     }
 
     /// `:name args…` up to `;` or the end of the line, outside brackets and strings.

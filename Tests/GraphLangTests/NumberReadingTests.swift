@@ -2,47 +2,92 @@ import XCTest
 
 @testable import GraphLang
 
-/// The lexer reads most numbers without `strtod` (`Lexer.exactDecimal`); whatever it
-/// reads must be bit for bit what `strtod` gives.
+/// Numbers are read without `strtod` where that can be done exactly (`DecimalReader`);
+/// whatever it reads must be bit for bit what `strtod` gives.
 final class NumberReadingTests: XCTestCase {
-    func read(_ text: String) -> Double? { Lexer.exactDecimal(Array(text.utf8), 0, text.utf8.count) }
+    func read(_ text: String) -> Double? { DecimalReader.read(Array(text.utf8), 0, text.utf8.count) }
 
-    func testCommonNumbersTakeTheFastPathAndAgreeWithStrtod() {
-        for text in [
-            "0", "3", "0.999", "0.001", "0.0001", "123456789012345", "1.5e3", "2E-7", "1.", ".5", "0.1", "1e22", "7e-22",
-        ] {
-            guard let v = read(text) else { return XCTFail("\(text): expected the fast path") }
-            XCTAssertEqual(v.bitPattern, Double(text)!.bitPattern, "\(text): expected \(Double(text)!), observed \(v)")
-        }
+    func check(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        guard let want = Double(text) else { return false }
+        guard let v = read(text) else { return false }
+        XCTAssertEqual(
+            v.bitPattern, want.bitPattern, "\(text): expected \(want), observed \(v), tolerance 0", file: file, line: line)
+        return true
     }
 
-    func testLongOrLargeNumbersAreLeftToStrtod() {
-        for text in ["0.12345678901234567", "1234567890123456", "1e23", "1e-23", "1e99999"] {
+    func testCommonNumbersTakeTheFastPathAndAgreeWithStrtod() {
+        let texts = [
+            "0", "3", "0.999", "0.001", "0.0001", "123456789012345", "1.5e3", "2E-7", "1.", ".5", "0.1", "1e22", "7e-22",
+            "-0", "-0.5", "+2.5", "0.12345678901234567", "-0.31415926535897931", "1234567890123456789", "9.999999999999999e26",
+        ]
+        for text in texts {
+            XCTAssertTrue(check(text), "\(text): expected the fast path")
+        }
+        XCTAssertEqual(read("-0")?.sign, .minus)
+    }
+
+    func testWhatItCannotSettleIsLeftToStrtod() {
+        // Too many digits, exponents out of reach, and not numbers at all.
+        for text in [
+            "0.123456789012345678901", "1e28", "1e-28", "1e99999", "inf", "nan", "1e", "1e+", "-", ".", "1.2.3", "0x10", "1,5",
+        ] {
             XCTAssertNil(read(text), text)
         }
+        // 2^53 + 1 lies exactly halfway between two doubles.
+        XCTAssertNil(read("9007199254740993"))
+        XCTAssertNil(read("900719925474099.3e1"))
     }
 
     func testRandomDecimalsAgreeBitForBit() {
         var g = SystemRandomNumberGenerator()
         var fast = 0
-        for _ in 0..<200_000 {
+        var tried = 0
+        for _ in 0..<300_000 {
             var text = String(
-                (0..<Int.random(in: 1...17, using: &g)).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
+                (0..<Int.random(in: 1...19, using: &g)).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
             if Bool.random(using: &g) {
                 let at = Int.random(in: 0...text.count, using: &g)
                 text.insert(".", at: text.index(text.startIndex, offsetBy: at))
                 if text == "." { text = "0." }
             }
-            if Int.random(in: 0..<4, using: &g) == 0 {
+            if Int.random(in: 0..<3, using: &g) == 0 {
                 text += ["e", "E"].randomElement(using: &g)! + ["", "+", "-"].randomElement(using: &g)!
                 text += String(Int.random(in: 0...30, using: &g))
             }
-            guard let want = Double(text) else { continue }
-            if let v = read(text) {
-                fast += 1
-                XCTAssertEqual(v.bitPattern, want.bitPattern, "\(text): expected \(want), observed \(v), tolerance 0")
+            if Int.random(in: 0..<4, using: &g) == 0 { text = "-" + text }
+            tried += 1
+            if check(text) { fast += 1 }
+        }
+        XCTAssertGreaterThan(fast, tried / 2, "the fast path should read most of these")
+    }
+
+    func testSeventeenDigitsAsWrittenByPrintfAgreeBitForBit() {
+        // What CSV files written with %.17g hold: the numbers round-trip exactly.
+        var g = SystemRandomNumberGenerator()
+        var fast = 0
+        for _ in 0..<200_000 {
+            let x = Double.random(in: -1...1, using: &g) * [1, 1e-5, 1e5, 1e-12, 1e12].randomElement(using: &g)!
+            let text = x.description.contains("e") ? "\(x)" : String(x)
+            let digits17 = String(format: "%.17g", x)
+            for t in [text, digits17] where check(t) { fast += 1 }
+            XCTAssertEqual(read(digits17) ?? Double(digits17), x, digits17)
+        }
+        XCTAssertGreaterThan(fast, 300_000, "the fast path should read nearly all of these")
+    }
+
+    func testHalfwayCasesNearEveryScale() {
+        // Decimal forms of numbers exactly halfway between neighbouring doubles, and
+        // their neighbours a digit away, at many scales: strtod decides these.
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let k = Int.random(in: 0...10, using: &g)
+            let base = UInt64.random(in: (1 << 53)...(1 << 54 - 1), using: &g) | 1  // odd: halfway at this scale
+            for d in [-1, 0, 1] {
+                let m = Int64(base) + Int64(d)
+                // m × 2^k written exactly in decimal, with k small so it stays ≤ 19 digits.
+                let v = UInt64(m) << UInt64(k)
+                _ = check(String(v))
             }
         }
-        XCTAssertGreaterThan(fast, 50_000, "the fast path should read most of these")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GraphLang
 
 /// Reads a CSV file of numbers into a matrix: one row per line, a header row skipped
 /// when its first field is not a number, blank lines ignored.
@@ -14,30 +15,40 @@ public enum CSV {
         return path
     }
 
-    /// A relative `path` is looked for where graphrepl runs, then beside the script that
-    /// names it (`besideScript`: that script's path), so a script finds its data wherever
-    /// it is run from.
-    public static func load(_ path: String, besideScript script: String? = nil) throws -> Tensor<Double> {
-        let bytes: [UInt8]
-        do {
-            bytes = try Files.read(resolve(path, besideScript: script))
-        } catch let e as EvalError {
-            throw EvalError(
-                e.message.replacingOccurrences(of: resolve(path, besideScript: script), with: path),
-                notes: ["hint: a relative path is looked for where graphrepl runs, then beside the script"])
-        }
-        // Bytes, not Strings: a field is parsed where it lies (strtod on a small buffer),
-        // so a megabyte of numbers loads in milliseconds.
+    /// The rows of numbers in `bytes[range]`, lines counted from the start of the range.
+    struct Rows {
         var data: [Double] = []
-        data.reserveCapacity(bytes.count / 4)
         var width: Int?
         var rowCount = 0
         var problems: [String] = []
+        var skippedHeader = false
+    }
+
+    /// The two halves' rows, set from two threads.
+    final class Halves: @unchecked Sendable {
+        private var parts: [Rows?] = [nil, nil]
+        private let lock = NSLock()
+        func set(_ k: Int, _ r: Rows) {
+            lock.lock()
+            parts[k] = r
+            lock.unlock()
+        }
+        func get(_ k: Int) -> Rows? {
+            lock.lock()
+            defer { lock.unlock() }
+            return parts[k]
+        }
+    }
+
+    static func rows(_ bytes: [UInt8], _ range: Range<Int>, firstLine: Bool) -> Rows {
+        var out = Rows()
+        out.data.reserveCapacity(range.count / 4)
         var buffer = [CChar](repeating: 0, count: 64)
         func isBlank(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 13 }
         func number(_ lo: Int, _ hi: Int) -> Double? {
             let n = hi - lo
             guard n > 0 else { return nil }
+            if let v = DecimalReader.read(bytes, lo, hi) { return v }
             if n + 1 > buffer.count { buffer = [CChar](repeating: 0, count: n + 1) }
             for k in 0..<n { buffer[k] = CChar(bitPattern: bytes[lo + k]) }
             buffer[n] = 0
@@ -47,13 +58,13 @@ public enum CSV {
                 return stop == p.baseAddress! + n ? v : nil
             }
         }
-        var lineStart = 0
+        var lineStart = range.lowerBound
         var lineNumber = 0
         var row: [Double] = []
-        while lineStart <= bytes.count {
+        while lineStart <= range.upperBound {
             lineNumber += 1
             var lineEnd = lineStart
-            while lineEnd < bytes.count, bytes[lineEnd] != 10 { lineEnd += 1 }
+            while lineEnd < range.upperBound, bytes[lineEnd] != 10 { lineEnd += 1 }
             defer { lineStart = lineEnd + 1 }
             var lo = lineStart
             var hi = lineEnd
@@ -81,18 +92,63 @@ public enum CSV {
             }
             if let (k, text) = bad {
                 // The first line may be a header: names rather than numbers.
-                if lineNumber == 1 && k == 1 && rowCount == 0 && problems.isEmpty { continue }
-                problems.append("line \(lineNumber): field \(k) '\(text)' is not a number")
+                if firstLine && lineNumber == 1 && k == 1 && out.rowCount == 0 && out.problems.isEmpty {
+                    out.skippedHeader = true
+                    continue
+                }
+                out.problems.append("line \(lineNumber): field \(k) '\(text)' is not a number")
                 continue
             }
-            if let w = width, w != row.count {
-                problems.append("line \(lineNumber): \(row.count) fields where earlier rows have \(w)")
+            if let w = out.width, w != row.count {
+                out.problems.append("line \(lineNumber): \(row.count) fields where earlier rows have \(w)")
                 continue
             }
-            width = row.count
-            data.append(contentsOf: row)
-            rowCount += 1
+            out.width = row.count
+            out.data.append(contentsOf: row)
+            out.rowCount += 1
         }
+        return out
+    }
+
+    /// A relative `path` is looked for where graphrepl runs, then beside the script that
+    /// names it (`besideScript`: that script's path), so a script finds its data wherever
+    /// it is run from.
+    public static func load(_ path: String, besideScript script: String? = nil) throws -> Tensor<Double> {
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.read(resolve(path, besideScript: script))
+        } catch let e as EvalError {
+            throw EvalError(
+                e.message.replacingOccurrences(of: resolve(path, besideScript: script), with: path),
+                notes: ["hint: a relative path is looked for where graphrepl runs, then beside the script"])
+        }
+        // Bytes, not Strings: a field is read where it lies (`DecimalReader`, strtod on a
+        // small buffer for what it leaves), so a megabyte of numbers loads in milliseconds.
+        // A large file is read in two halves at once (split at a line break), then joined;
+        // anything unusual in either half (a bad row, a header, unequal widths) is read
+        // again in one pass, which is what says exactly where the problem is.
+        var part: Rows
+        if bytes.count >= 1 << 18, let cut = bytes[(bytes.count / 2)...].firstIndex(of: 10) {
+            let halves = Halves()
+            DispatchQueue.concurrentPerform(iterations: 2) { k in
+                halves.set(k, CSV.rows(bytes, k == 0 ? 0..<cut : (cut + 1)..<bytes.count, firstLine: k == 0))
+            }
+            if let a = halves.get(0), let b = halves.get(1), a.problems.isEmpty, b.problems.isEmpty, !b.skippedHeader,
+                a.width != nil, a.width == b.width
+            {
+                part = a
+                part.data.append(contentsOf: b.data)
+                part.rowCount += b.rowCount
+            } else {
+                part = CSV.rows(bytes, 0..<bytes.count, firstLine: true)
+            }
+        } else {
+            part = CSV.rows(bytes, 0..<bytes.count, firstLine: true)
+        }
+        let problems = part.problems
+        let rowCount = part.rowCount
+        let data = part.data
+        let width = part.width
         if !problems.isEmpty {
             throw EvalError(
                 "'\(path)' has \(problems.count) bad row\(problems.count == 1 ? "" : "s")",
