@@ -181,7 +181,7 @@ public struct Evaluator {
 
     public static func jacobian(
         graph: Graph, y: Int, xs: [Int], values: NodeMap<Value>, mode: String? = nil,
-        interrupted: () -> Bool = { false }
+        interrupted: () -> Bool = { false }, batched: Bool = true
     ) throws -> (value: Value, mode: String, passes: Int, rules: Int) {
         guard let yValue = values[y] else { throw EvalError("jacobian: missing values") }
         let xValues = try xs.map { x -> Value in
@@ -210,6 +210,14 @@ public struct Evaluator {
                 grid[i][j] = t.data[k]
                 if let c = t.data[k].constantValue { numericGrid[i * nIn + j] = c } else { numeric = false }
             }
+        }
+        let passesNeeded = useReverse ? m : nIn
+        if batched, passesNeeded >= 2,
+            let r = try batchedJacobian(
+                graph: graph, order: order, y: y, xs: xs, values: values, yValue: yValue, xValues: xValues, deps: deps,
+                depAny: depAny, reverse: useReverse, interrupted: interrupted)
+        {
+            return (.num(Tensor(shape: [m, nIn], data: r.grid)), useReverse ? "reverse" : "forward", passesNeeded, r.rules)
         }
         var a = ValueAlgebra()
         if useReverse {
