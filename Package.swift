@@ -13,12 +13,12 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "GraphLang"),
-        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "Engine", dependencies: ["GraphLang", "CBLAS"]),
+        .target(name: "CSystem", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Engine", dependencies: ["GraphLang", "CSystem"]),
         .executableTarget(
             name: "graphrepl",
             dependencies: [
-                "CEdit", "GraphLang", "Engine",
+                "CEdit", "CSystem", "GraphLang", "Engine",
             ]
         ),
         .executableTarget(name: "graphrepl-bench", dependencies: ["GraphLang", "Engine"]),

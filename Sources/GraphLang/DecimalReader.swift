@@ -79,9 +79,10 @@ public enum DecimalReader {
             guard scale >= -27, scale <= 27 else { return nil }
             let x = Float80(m)
             let r = scale >= 0 ? x * exactPowersOfTen80[scale] : x / exactPowersOfTen80[-scale]
-            // Normal doubles only, and not exactly halfway between two of them: the 11
-            // bits below a double's 52 are then 100 0000 0000.
-            guard r.exponent > -1000, r.exponent < 1000, r.significandBitPattern & 0x7FF != 0x400 else { return nil }
+            // m < 2^64 and |q| ≤ 27 keep r among the normal doubles; it must not be
+            // exactly halfway between two of them (the 11 bits below a double's 52 are
+            // then 100 0000 0000).
+            guard r.significandBitPattern & 0x7FF != 0x400 else { return nil }
             let v = Double(r)
             return negative ? -v : v
         #else

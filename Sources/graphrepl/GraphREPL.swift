@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// The command line: scripts, `-e` code, or an interactive session. Parsed by hand:
@@ -133,6 +134,7 @@ struct GraphREPL {
     nonisolated(unsafe) static var driver: Driver?
 
     static func main() -> Int32 {
+        graphrepl_tune_malloc()
         switch parse(Array(CommandLine.arguments.dropFirst())) {
         case .exit(let output, let error, let status):
             if !output.isEmpty { StandardOutput.write(output) }

@@ -45,6 +45,7 @@ struct BatchAlgebra: Algebra {
             return .plain(try v.apply(op, plain))
         }
         if case .matmul = op, let r = try product(args) { return .batched(r) }
+        if let r = elementwise(op, args) { return .batched(r) }
         var out: [Double] = []
         var shape: [Int]?
         for b in 0..<batch {
@@ -66,6 +67,61 @@ struct BatchAlgebra: Algebra {
             out.append(contentsOf: t.data)
         }
         return .batched(Batch(batch: batch, shape: shape ?? [], data: out))
+    }
+
+    /// The common elementwise cases in one loop over the whole batch: a shape helper whose
+    /// target has the items' shape (the item itself, as `ValueAlgebra` gives it), and
+    /// + − × ÷ between a batch and a forward value of the items' shape or a scalar, or
+    /// two batches of one shape. The same operation on the same numbers, element by
+    /// element, as each pass does; nil for anything else.
+    func elementwise(_ op: Op, _ args: [T]) -> Batch? {
+        switch op {
+        case .unbroadcast, .broadcastLike, .reshapeLike:
+            guard args.count == 2, case .batched(let g) = args[0] else { return nil }
+            switch args[1] {
+            case .plain(let v) where v.shape == g.shape: return g
+            case .batched(let t) where t.shape == g.shape: return g
+            default: return nil
+            }
+        case .add, .sub, .mul, .div:
+            guard args.count == 2 else { return nil }
+            let f: (Double, Double) -> Double
+            switch op {
+            case .add: f = (+)
+            case .sub: f = (-)
+            case .mul: f = (*)
+            default: f = (/)
+            }
+            /// The numbers of a forward value usable against items of `shape`: one per
+            /// element, or a single one for a scalar.
+            func operand(_ v: Value, _ shape: [Int]) -> [Double]? {
+                if case .number(let x) = v { return [x] }
+                guard case .num(let t) = v, t.shape == shape || t.shape.isEmpty else { return nil }
+                return t.data
+            }
+            switch (args[0], args[1]) {
+            case (.batched(let a), .batched(let b)) where a.shape == b.shape:
+                var out = a.data
+                for i in out.indices { out[i] = f(a.data[i], b.data[i]) }
+                return Batch(batch: batch, shape: a.shape, data: out)
+            case (.batched(let a), .plain(let v)):
+                guard let q = operand(v, a.shape) else { return nil }
+                var out = a.data
+                let n = q.count
+                for i in out.indices { out[i] = f(a.data[i], q[n == 1 ? 0 : i % n]) }
+                return Batch(batch: batch, shape: a.shape, data: out)
+            case (.plain(let v), .batched(let b)):
+                guard let p = operand(v, b.shape) else { return nil }
+                var out = b.data
+                let n = p.count
+                for i in out.indices { out[i] = f(p[n == 1 ? 0 : i % n], b.data[i]) }
+                return Batch(batch: batch, shape: b.shape, data: out)
+            default:
+                return nil
+            }
+        default:
+            return nil
+        }
     }
 
     /// A forward matrix times a batch of matrices, or a batch of matrices times a forward

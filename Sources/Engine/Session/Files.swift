@@ -22,12 +22,41 @@ public enum Files {
         guard Int(st.st_size) <= maxBytes else {
             throw EvalError("cannot read '\(path)': it is larger than \(maxBytes / 1024 / 1024) MB")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EvalError("cannot read '\(path)': not readable")
+        // Read straight into the array (no Data in between): a data file is megabytes.
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw EvalError("cannot read '\(path)': not readable") }
+        defer { close(fd) }
+        var bytes = [UInt8]()
+        var chunk = Swift.max(Int(st.st_size), 0) + 1
+        while true {
+            let before = bytes.count
+            var failed = false
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            let got = bytes.withUnsafeMutableBufferPointer { p -> Int in
+                var total = 0
+                while total < chunk {
+                    let r = Foundation.read(fd, p.baseAddress! + before + total, chunk - total)
+                    if r < 0 {
+                        if errno == EINTR { continue }
+                        failed = true
+                        break
+                    }
+                    if r == 0 { break }
+                    total += r
+                }
+                return total
+            }
+            guard !failed else { throw EvalError("cannot read '\(path)': not readable") }
+            bytes.removeSubrange((before + got)...)
+            if got < chunk { break }
+            guard bytes.count <= maxBytes else {
+                throw EvalError("cannot read '\(path)': it is larger than \(maxBytes / 1024 / 1024) MB")
+            }
+            chunk = 1 << 20
         }
-        guard data.count <= maxBytes else {
+        guard bytes.count <= maxBytes else {
             throw EvalError("cannot read '\(path)': it is larger than \(maxBytes / 1024 / 1024) MB")
         }
-        return [UInt8](data)
+        return bytes
     }
 }

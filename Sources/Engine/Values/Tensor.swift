@@ -1,4 +1,4 @@
-import CBLAS
+import CSystem
 
 /// A dense tensor of any rank, row-major. Rank 0 (shape `[]`) is a scalar.
 public struct Tensor<T: Scalar>: Sendable, Equatable {

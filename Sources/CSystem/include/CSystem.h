@@ -1,5 +1,7 @@
-#ifndef GRAPHREPL_CBLAS_H
-#define GRAPHREPL_CBLAS_H
+#ifndef GRAPHREPL_CSYSTEM_H
+#define GRAPHREPL_CSYSTEM_H
+
+/* What graphrepl needs from the system that Swift does not reach directly. */
 
 /* C = A·B for row-major A (m×k) and B (k×n), by OpenBLAS's dgemm. OpenBLAS is loaded
    on the first call (dlopen), not at start-up: loading it maps its libraries and starts
@@ -7,5 +9,9 @@
    Returns 1 when the product was computed, 0 when OpenBLAS could not be loaded (the
    caller then computes it itself). */
 int graphrepl_dgemm(int m, int n, int k, const double *a, const double *b, double *c);
+
+/* Keeps large blocks in glibc's heap for reuse instead of mapping each afresh (see
+   graphrepl_tune_malloc in memory.c). Does nothing where the C library is not glibc. */
+void graphrepl_tune_malloc(void);
 
 #endif

@@ -1,4 +1,4 @@
-#include "CBLAS.h"
+#include "CSystem.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
