@@ -21,7 +21,7 @@ let package = Package(
                 "CEdit", "CSystem", "GraphLang", "Engine",
             ]
         ),
-        .executableTarget(name: "graphrepl-bench", dependencies: ["GraphLang", "Engine"]),
+        .executableTarget(name: "graphrepl-bench", dependencies: ["CSystem", "GraphLang", "Engine"]),
         .testTarget(name: "GraphLangTests", dependencies: ["GraphLang"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GraphLang"]),
         .testTarget(

@@ -228,8 +228,8 @@ def grad_command(gr, work, env, runs):
         peak = max(peak, kb)
     extra = statistics.median(with_grad) - statistics.median(without)
     return [
-        ("grad extra", f"{extra * 1000:.0f} ms", "< 50 ms", extra < 0.05),
-        ("grad peak", f"{peak / 1024:.0f} MB", "< 100 MB", peak < 100 * 1024),
+        ("grad extra", f"{extra * 1000:.0f} ms", "<50 ms", extra < 0.05),
+        ("grad peak", f"{peak / 1024:.0f} MB", "<100 MB", peak < 100 * 1024),
     ]
 
 
@@ -247,8 +247,8 @@ def engine_sweep(bench, env):
     per_node = ms["evaluation + reverse"] * 1e6 / 1_000_000
     ratio = ms["reverse sweep"] / ms["evaluate a"]
     return [
-        ("1M nodes", f"{per_node:.0f} ns/node", "<= 40 ns", per_node <= 40),
-        ("reverse", f"{ratio:.2f}x eval", "<= 3x", ratio <= 3),
+        ("node", f"{per_node:.0f} ns", "<=40 ns", per_node <= 40),
+        ("reverse", f"{ratio:.2f}x", "<=3x", ratio <= 3),
     ]
 
 
@@ -409,8 +409,16 @@ def main():
         except (RuntimeError, KeyError, ValueError) as e:
             failed = True
             notes.append(f"graphrepl-bench sweep failed: {e}")
+    what = {
+        "grad extra": ":grad x20000 wrt x0, time beyond the definitions",
+        "grad peak": ":grad x20000 wrt x0, peak memory",
+        "node": "1 000 000-node scalar graph: evaluation + reverse, a node",
+        "reverse": "its reverse sweep / its evaluation",
+    }
     for name, figure, target, met in extra:
-        print(f"{name:<11} {figure:>9}  {'(graphrepl alone)':<16} {'':>9} {'':>6}  {target:<7} {'met' if met else 'not met'}")
+        print(f"{name:<11} {figure:>9}  {'-':<16} {'':>9} {'':>6}  {target:<7} {'met' if met else 'not met'}")
+    for name, _f, _t, _m in extra:
+        notes.append(f"{name}: {what[name]} (graphrepl alone)")
 
     print("-" * 79)
     print("ratio = peer time / graphrepl time (how many times faster graphrepl is)")

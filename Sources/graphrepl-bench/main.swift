@@ -1,3 +1,4 @@
+import CSystem
 import Engine
 import Foundation
 import GraphLang
@@ -31,6 +32,8 @@ func interpreter() -> Interpreter {
     return i
 }
 
+// The memory settings graphrepl itself runs with.
+graphrepl_tune_malloc()
 let filter = CommandLine.arguments.dropFirst().first
 
 // 1. A script of 100 000 definitions, parsed and run.
@@ -85,6 +88,14 @@ if filter == nil || filter == "sweep" {
         String(format: "= %.2f× one evaluation; ∂y/∂x = %.6g", reverse / forward, grad))
     report("forward-mode sweep over it (one tangent)", tangent, String(format: "= %.2f× one evaluation", tangent / forward))
     report("evaluation + reverse sweep", forward + reverse)
+    if ProcessInfo.processInfo.environment["GRAPHREPL_BENCH_PARTS"] != nil {
+        report("  of which the topological order", best { _ = g.order([last]) })
+        let runOnly = try best {
+            var ev = Evaluator(graph: g, leafValue: s.leafValues())
+            _ = try ev.run(order)
+        }
+        report("  of which the evaluation loop", runOnly)
+    }
 }
 
 // 3. A 300 × 300 Jacobian (the mode with fewer passes is chosen).

@@ -79,17 +79,25 @@ extension Sweeps {
         {
             var x = [Double](repeating: 0, count: graph.nodes.count)
             var scalars = true
-            for id in order {
-                // A rank-0 tensor (a gradient's seed) counts as the number it holds.
-                guard let v = values[id], let d = Op.inlineNumber(v) else {
-                    scalars = false
-                    break
+            // The values of a scalar tape are already doubles (a seed's rank-0 tensor
+            // holds the 1 it was computed as).
+            if values.isScalars, values.scalars.count == x.count, order.allSatisfy({ values.held[$0] }),
+                values.sparse.allSatisfy({ Op.inlineNumber($0.value) == values.scalars[$0.key] })
+            {
+                x = values.scalars
+            } else {
+                for id in order {
+                    // A rank-0 tensor (a gradient's seed) counts as the number it holds.
+                    guard let v = values[id], let d = Op.inlineNumber(v) else {
+                        scalars = false
+                        break
+                    }
+                    x[id] = d
                 }
-                x[id] = d
             }
             if scalars {
                 let (adj, has, rules) = try tape.reverse(values: x, output: output, seed: s, dep: dep, graph: graph)
-                return (NodeMap.filled(graphSize: graph.nodes.count) { has[$0] ? .number(adj[$0]) : nil }, rules)
+                return (NodeMap.scalarValues(adj, held: has), rules)
             }
         }
         var a = ValueAlgebra()

@@ -83,44 +83,55 @@ public struct Evaluator {
         return values
     }
 
-    /// Values over a scalar tape; nil (and no warnings left) when a leaf or literal is not
-    /// a number, for the general loop to take over.
+    /// Values over a scalar tape; nil when a leaf or literal is not a number, for the
+    /// general loop to take over (no warning is noted before that is known).
     mutating func run(_ tape: ScalarTape) throws -> NodeMap<Value>? {
-        let warningsBefore = warnings.count
-        var v = [Double](repeating: 0, count: graph.nodes.count)
-        for k in tape.ids.indices {
+        let size = graph.nodes.count
+        var v = [Double](repeating: 0, count: size)
+        // The leaves and literals first (op nodes cannot fail, so the first error is the
+        // same as in order), then the ops in one tight loop.
+        for k in tape.ids.indices where tape.codes[k] == .given {
             let n = Int(tape.ids[k])
-            if k & 0x3FF == 0x3FF, interrupted() { throw Interrupted() }
-            if tape.codes[k] == .given {
-                let x: Value
-                switch graph.nodes[n].kind {
-                case .literal(let value):
-                    x = value
-                case .leaf(let name, let kind):
-                    do { x = try leafValue(name, kind) } catch { throw located(n, error) }
-                default:
-                    x = .scalar(.nan)
-                }
-                guard case .number(let d) = x else {
-                    warnings.removeSubrange(warningsBefore...)
-                    return nil
-                }
-                v[n] = d
-                continue
+            let x: Value
+            switch graph.nodes[n].kind {
+            case .literal(let value):
+                x = value
+            case .leaf(let name, let kind):
+                do { x = try leafValue(name, kind) } catch { throw located(n, error) }
+            default:
+                x = .scalar(.nan)
             }
+            guard case .number(let d) = x else { return nil }
+            v[n] = d
+        }
+        var nonFinite: [Int] = []
+        let stop = interrupted
+        try tape.ids.withUnsafeBufferPointer { ids in
+            try tape.first.withUnsafeBufferPointer { first in
+                try tape.second.withUnsafeBufferPointer { second in
+                    try v.withUnsafeMutableBufferPointer { v in
+                        for k in 0..<ids.count where tape.codes[k] != .given {
+                            if k & 0x3FF == 0x3FF, stop() { throw Interrupted() }
+                            let b = Int(second[k])
+                            let r = tape.forward(k, v[Int(first[k])], b >= 0 ? v[b] : 0)
+                            if !r.isFinite { nonFinite.append(k) }
+                            v[Int(ids[k])] = r
+                        }
+                    }
+                }
+            }
+        }
+        for k in nonFinite {
+            let n = Int(tape.ids[k])
             let a = Int(tape.first[k])
             let b = Int(tape.second[k])
-            let p = v[a]
-            let q = b >= 0 ? v[b] : 0
-            let r = tape.forward(k, p, q)
-            if !r.isFinite, let op = graph.nodes[n].op {
-                noteNonFinite(n, op, Tensor(r), b >= 0 ? [.number(p), .number(q)] : [.number(p)])
+            if let op = graph.nodes[n].op {
+                noteNonFinite(n, op, Tensor(v[n]), b >= 0 ? [.number(v[a]), .number(v[b])] : [.number(v[a])])
             }
-            v[n] = r
         }
-        var present = [Bool](repeating: false, count: graph.nodes.count)
+        var present = [Bool](repeating: false, count: size)
         for id in tape.ids { present[Int(id)] = true }
-        var values = NodeMap<Value>.filled(graphSize: graph.nodes.count) { present[$0] ? .number(v[$0]) : nil }
+        var values = NodeMap<Value>.scalarValues(v, held: present)
         for (k, code) in tape.codes.enumerated() where code == .seedOne {
             values[Int(tape.ids[k])] = .num(Tensor(shape: [], data: [1]))
         }

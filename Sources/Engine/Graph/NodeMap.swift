@@ -5,6 +5,12 @@ public struct NodeMap<T> {
     var dense: [T?]
     var sparse: [Int: T]
     let isDense: Bool
+    /// The values of a scalar tape, held as doubles and read as `Value.number` (only in a
+    /// `NodeMap<Value>`, see `scalarValues`): entry i is `scalars[i]` where `held[i]`;
+    /// entries set afterwards go to `sparse` and take precedence.
+    var scalars: [Double] = []
+    var held: [Bool] = []
+    var isScalars = false
 
     public init(graphSize: Int, touched: Int) {
         isDense = touched * 8 >= graphSize
@@ -39,6 +45,11 @@ public struct NodeMap<T> {
     public subscript(_ i: Int) -> T? {
         get {
             if isDense { return i < dense.count ? dense[i] : nil }
+            if isScalars {
+                if !sparse.isEmpty, let t = sparse[i] { return t }
+                guard i < held.count, held[i] else { return nil }
+                return (Value.number(scalars[i]) as! T)
+            }
             return sparse[i]
         }
         set {
@@ -48,5 +59,17 @@ public struct NodeMap<T> {
                 sparse[i] = newValue
             }
         }
+    }
+}
+
+extension NodeMap where T == Value {
+    /// A map of numbers without a `Value` per node: what a scalar tape computes for a
+    /// million nodes, of which a statement then reads a few.
+    static func scalarValues(_ scalars: [Double], held: [Bool]) -> NodeMap<Value> {
+        var m = NodeMap<Value>(graphSize: 1, touched: 0)
+        m.scalars = scalars
+        m.held = held
+        m.isScalars = true
+        return m
     }
 }
