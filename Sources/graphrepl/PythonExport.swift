@@ -105,6 +105,8 @@ extension ViewCommands {
             case .jacobian:
                 throw error(
                     "exporting jacobian(…) is not supported", notes: ["hint: export the function, then use jax.jacobian on it"])
+            case .gradient:
+                throw error("exporting a gradient that is only shown is not supported")
             case .op(let op):
                 let a = node.inputs.map { names[$0] ?? "?" }
                 let expr: String

@@ -86,7 +86,7 @@ final class ScalarTapeTests: XCTestCase {
                 case .leaf(let name, _): want[n] = .number(leafValues[Int(name.dropFirst())!])
                 case .literal(let v): want[n] = v
                 case .op(let op): want[n] = try op.evaluate(g.nodes[n].inputs.map { want[$0]! })
-                case .jacobian: XCTFail("no jacobian here")
+                case .jacobian, .gradient: XCTFail("no jacobian or gradient here")
                 }
             }
             var ev = Evaluator(graph: g) { name, _ in .number(leafValues[Int(name.dropFirst())!]) }

@@ -93,7 +93,7 @@ public final class DerivativeQuery {
                     dep[n] = true
                     break
                 }
-            case .jacobian: if dep[node.inputs[0]] == true { dep[n] = true }
+            case .jacobian, .gradient: if dep[node.inputs[0]] == true { dep[n] = true }
             case .literal: break
             }
         }

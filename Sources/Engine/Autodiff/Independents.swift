@@ -27,7 +27,7 @@ extension Graph {
                 throw EvalError(
                     "a number written in place has no derivative",
                     notes: ["hint: differentiate with respect to a name, such as an input 'x = 2'"])
-            case .op, .jacobian:
+            case .op, .jacobian, .gradient:
                 // An expression written in the call is a new node that the output cannot
                 // use: its derivative would be a silent 0, so say what to write instead.
                 if node.name == nil, dependsOn(n, order: cone)[output] != true {

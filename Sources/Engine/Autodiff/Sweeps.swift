@@ -29,6 +29,8 @@ public enum Sweeps {
                 }
             case .jacobian:
                 throw EvalError("cannot differentiate through jacobian(…): take grad of a scalar instead")
+            case .gradient:
+                throw EvalError("internal: a shown gradient cannot be differentiated")
             case .leaf, .literal:
                 break
             }
@@ -56,6 +58,8 @@ public enum Sweeps {
                     tan[n] = try op.jvp(&a, node.inputs.map(value), value(n), ts)
                 case .jacobian:
                     throw EvalError("cannot differentiate through jacobian(…): take grad of a scalar instead")
+                case .gradient:
+                    throw EvalError("internal: a shown gradient cannot be differentiated")
                 case .leaf, .literal:
                     break
                 }

@@ -36,6 +36,11 @@ struct Compiler {
     /// The definitions being compiled, innermost last, with how many generator calls
     /// each has compiled so far (their seeds depend on it).
     var definitions: [(name: String, generators: Int)] = []
+    /// Whether `grad(f, x)` outside any definition may be a `.gradient` node, computed
+    /// when evaluated: for statements that only show values (`print`, an expression,
+    /// `assert`) and in which no derivative is taken of a derivative (`Program
+    /// .derivativesStandAlone`), so nothing ever differentiates through it.
+    var lazyGradients = false
 
     init(session: Session, graph: Graph) {
         self.session = session
@@ -346,7 +351,9 @@ struct Compiler {
         case .uniform: return op(.uniform(seed: generatorSeed(p, e)), [r(0), r(1), r(2)])
         case .normal: return op(.normal(seed: generatorSeed(p, e)), [r(0), r(1), r(2)])
         case .grad:
-            return try gradient(of: r(0), wrt: r(1), try independents(r(1), of: r(0), p, args[1]), e, p, env)
+            return try gradient(
+                of: r(0), wrt: r(1), try independents(r(1), of: r(0), p, args[1]), e, p, env,
+                lazy: lazyGradients && definitions.isEmpty)
         case .jacobian:
             let xs = try independents(r(1), of: r(0), p, args[1])
             return add(.jacobian, [r(0)] + xs, p, e, env)
@@ -415,11 +422,17 @@ struct Compiler {
 
     /// `grad(f, x)` as new graph nodes (see `Graph.gradientNode`): for the independents
     /// `xs` the user's `x` stands for, one gradient, or the list of them.
-    mutating func gradient(of f: Int, wrt x: Int, _ xs: [Int], _ e: ExprID, _ p: Program, _ env: Int) throws -> Int {
+    mutating func gradient(
+        of f: Int, wrt x: Int, _ xs: [Int], _ e: ExprID, _ p: Program, _ env: Int, lazy: Bool = false
+    ) throws -> Int {
         let origin = Origin(program: p, expr: e)
+        func one(_ x: Int) throws -> Int {
+            if lazy { return add(.gradient, [f, x], p, e, env) }
+            return try graph.gradientNode(of: f, wrt: x, origin: origin, call: envCalls[env])
+        }
         do {
-            if xs.count == 1, xs[0] == x { return try graph.gradientNode(of: f, wrt: x, origin: origin, call: envCalls[env]) }
-            let parts = try xs.map { try graph.gradientNode(of: f, wrt: $0, origin: origin, call: envCalls[env]) }
+            if xs.count == 1, xs[0] == x { return try one(x) }
+            let parts = try xs.map(one)
             return add(.op(.stack), parts, p, e, env)
         } catch let err as EvalError {
             throw fail(p, e, err.message, notes: err.notes)
@@ -455,8 +468,11 @@ extension Session {
     /// Compile an expression of a program into the session's graph; `defining`: the
     /// name whose definition it is the value of (`W` in `W = variable(normal(…))`), for
     /// the seeds of its generators.
-    public func compile(_ program: Program, _ expr: ExprID, defining: String? = nil) throws -> Int {
+    public func compile(
+        _ program: Program, _ expr: ExprID, defining: String? = nil, lazyGradients: Bool = false
+    ) throws -> Int {
         var c = Compiler(session: self, graph: graph)
+        c.lazyGradients = lazyGradients
         if let defining { c.definitions = [(defining, 0)] }
         return try c.compile(program, expr)
     }

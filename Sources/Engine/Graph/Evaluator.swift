@@ -73,6 +73,8 @@ public struct Evaluator {
                     values[n] = v
                 case .jacobian:
                     values[n] = try jacobian(n, values: values).value
+                case .gradient:
+                    values[n] = try gradient(n, values: values)
                 }
             } catch let e as Interrupted {
                 throw e
@@ -178,6 +180,24 @@ public struct Evaluator {
         } else {
             warnings.append(Diagnostic(.warning, message))
         }
+    }
+
+    /// ∂f/∂x for a `.gradient` node (inputs f, x), by a reverse sweep over f's graph:
+    /// what evaluating the gradient's graph (`Graph.gradientNode`) gives, the seed and the
+    /// zeros where f does not depend on x made by the same ops.
+    func gradient(_ n: Int, values: NodeMap<Value>) throws -> Value {
+        let f = graph.nodes[n].inputs[0]
+        let x = graph.nodes[n].inputs[1]
+        guard let fv = values[f], let xv = values[x] else { throw EvalError("grad: missing values") }
+        let seed = try Op.seedOne.evaluate([fv])
+        let order = graph.order([f])
+        let dep = graph.dependsOn(x, order: order)
+        guard dep[f] == true else { return try Op.mul.evaluate([try Op.zerosLike.evaluate([xv]), seed]) }
+        // A rank-0 seed is the number 1 (the scalar tape takes numbers).
+        let (adj, _) = try Sweeps.reverseValues(
+            graph: graph, order: order, values: values, output: f, seed: seed.shape.isEmpty ? .number(1) : seed, dep: dep)
+        guard let g = adj[x] else { return try Op.zerosLike.evaluate([xv]) }
+        return g
     }
 
     /// The Jacobian of node `inputs[0]` with respect to leaf `inputs[1]`: rows are the

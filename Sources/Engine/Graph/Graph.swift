@@ -32,6 +32,10 @@ public struct Node: Sendable {
         case op(Op)
         /// `jacobian(y, x)` (inputs: y, x): computed by sweeps over y's graph.
         case jacobian
+        /// `grad(f, x)` (inputs: f, x) where the gradient is only shown, as in `print
+        /// grad(f, x)`: computed by a reverse sweep over f's graph when evaluated, without
+        /// building the gradient's own graph (see `Compiler.lazyGradients`).
+        case gradient
     }
     public var kind: Kind
     public var inputs: [Int]
@@ -247,7 +251,7 @@ public final class Graph: @unchecked Sendable {
                                 dep[n] = true
                                 break
                             }
-                        case .jacobian:
+                        case .jacobian, .gradient:
                             if dep[Int(edges[first])] == true { dep[n] = true }
                         default: break
                         }
@@ -339,6 +343,7 @@ public final class Graph: @unchecked Sendable {
                 text = ("\(composite?.builtin.name ?? "")(" + args.map(\.0).joined(separator: ", ") + ")", 6)
             case .op(let op): text = op.format(args)
             case .jacobian: text = ("jacobian(\(args[0].0), \(args[1].0))", 6)
+            case .gradient: text = ("grad(\(args[0].0), \(args[1].0))", 6)
             default: text = ("?", 6)
             }
             if text.0.count > maxLength { text = (String(text.0.prefix(maxLength)) + "…", 6) }

@@ -229,8 +229,28 @@ public final class Interpreter {
 
     /// Evaluate an expression of a program with the session's current values.
     public func evaluate(_ p: Program, _ e: ExprID, feeds: [String: Value] = [:], symbolic: Bool = false) throws -> Value {
-        let id = try session.compile(p, e)
+        let id = try session.compile(p, e, lazyGradients: Interpreter.derivativesStandAlone(p, e))
         return try value(of: id, feeds: feeds, symbolic: symbolic)
+    }
+
+    /// Whether no derivative in `e` is taken of an expression holding another derivative
+    /// or a call of a user function (whose body may hold one): then each `grad` in it is
+    /// only evaluated, and may be computed without building its graph
+    /// (`Compiler.lazyGradients`).
+    static func derivativesStandAlone(_ p: Program, _ e: ExprID) -> Bool {
+        func isDerivative(_ f: String) -> Bool { f == "grad" || f == "jacobian" || f == "hessian" }
+        var stack = [e]
+        while let id = stack.popLast() {
+            if case .call(let f, let args) = p[id].kind, isDerivative(f) {
+                var inner = args
+                while let a = inner.popLast() {
+                    if case .call(let g, _) = p[a].kind, isDerivative(g) || Builtins.byName[g] == nil { return false }
+                    inner.append(contentsOf: p.children(of: a))
+                }
+            }
+            stack.append(contentsOf: p.children(of: id))
+        }
+        return true
     }
 
     /// The value of a node, warnings reported.

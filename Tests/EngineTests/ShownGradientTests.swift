@@ -1,0 +1,69 @@
+import GraphLang
+import XCTest
+
+@testable import Engine
+
+/// `print grad(f, x)` computes the gradient by a reverse sweep (a `.gradient` node)
+/// instead of building its graph; what it prints must be what the gradient's graph gives,
+/// which a definition `g = grad(f, x)` still builds.
+final class ShownGradientTests: XCTestCase {
+    let setup = """
+        a = 3
+        b = 2
+        x = [0.5, -1.5, 2]
+        W = [[1, 2, 3], [0.5, -1, 0.25]]
+        c = a + b
+        d = b + 1
+        e = c * d
+        """
+
+    func testShownGradientsPrintWhatTheirGraphsGive() {
+        let cases = [
+            "grad(e, b)", "grad(e, [a, b])", "grad(sum(tanh(W @ x)), x)", "grad(sum(tanh(W @ x)), W)",
+            "grad(a * y, a)", "grad(e, z)", "grad(sum(x ^ 2) / a, x)", "grad(mean(sigmoid(W @ x) * x[2]), x)",
+            "grad(sqrt(a) * log(b), a)", "grad(max(x), x)", "grad(e, c)", "grad(x[1] * x[3], x) * 2 + 1",
+            "grad(relu(a - 5), a)", "grad(-(a - a), a)",
+        ]
+        for expr in cases {
+            let shown = Harness()
+            shown.run(setup)
+            let defined = Harness()
+            defined.run(setup)
+            XCTAssertEqual(
+                shown.output("print \(expr)"), defined.output("g_ = \(expr)\nprint g_"), expr)
+        }
+    }
+
+    func testAShownGradientIsNotBuiltAsAGraph() throws {
+        let h = Harness()
+        h.run(setup)
+        let (p, _, _) = Parser.parse(SourceFile(name: "t", text: "grad(e, b)"))
+        guard case .expression(let e) = p.statements[0].statement else { return XCTFail() }
+        let before = h.session.graph.nodes.count
+        try h.session.graph.scratch {
+            let id = try h.session.compile(p, e, lazyGradients: true)
+            guard case .gradient = h.session.graph.nodes[id].kind else { return XCTFail("expected a .gradient node") }
+            XCTAssertEqual(h.session.graph.nodes.count, before + 1)
+        }
+    }
+
+    func testGradientsOfGradientsAreStillGraphs() {
+        let h = Harness()
+        h.run(setup)
+        XCTAssertEqual(h.output("print grad(grad(e, b), b)"), "2")
+        XCTAssertEqual(h.output("print hessian(a * a * b, [a, b])"), "[[4, 6], [6, 0]]")
+        XCTAssertEqual(h.output("fn sq(t) = grad(t * t * t, t)\nprint grad(sq(a), a)"), "18")
+    }
+
+    func testANonScalarOutputIsRefusedAsBefore() {
+        let shown = Harness()
+        shown.run(setup)
+        let defined = Harness()
+        defined.run(setup)
+        XCTAssertEqual(
+            shown.error("print grad(W @ x, x)"), "t:1:7: error: grad needs a scalar output, but this one has shape [2]")
+        XCTAssertEqual(
+            defined.error("g_ = grad(W @ x, x)\nprint g_"), "t:1:6: error: grad needs a scalar output, but this one has shape [2]"
+        )
+    }
+}
