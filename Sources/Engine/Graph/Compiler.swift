@@ -8,10 +8,65 @@ struct Compiler {
     let session: Session
     let graph: Graph
 
-    struct Key: Hashable {
+    struct Key: Equatable {
         let program: ObjectIdentifier
         let expr: ExprID
         let env: Int
+    }
+
+    /// The node of each (program, expression, environment) compiled so far: open
+    /// addressing with a multiplicative hash, since a definition looks up and records a
+    /// few dozen keys and a general dictionary's hashing cost more than the compiling.
+    struct ResultTable {
+        private var keys: [Key?] = Array(repeating: nil, count: 32)
+        private var values: [Int] = Array(repeating: 0, count: 32)
+        private var count = 0
+
+        @inline(__always)
+        static func slot(_ k: Key, _ mask: Int) -> Int {
+            var h = UInt(bitPattern: k.program.hashBits) &* 0x9E37_79B9_7F4A_7C15
+            h ^= UInt(bitPattern: k.expr) &* 0xC2B2_AE3D_27D4_EB4F
+            h ^= UInt(bitPattern: k.env) &* 0x1656_67B1_9E37_79F9
+            return Int(bitPattern: h ^ (h >> 31)) & mask
+        }
+
+        subscript(_ k: Key) -> Int? {
+            get {
+                let mask = keys.count - 1
+                var i = ResultTable.slot(k, mask)
+                while let kk = keys[i] {
+                    if kk == k { return values[i] }
+                    i = (i + 1) & mask
+                }
+                return nil
+            }
+            set {
+                // Results are only ever recorded, never removed.
+                guard let v = newValue else { return }
+                if (count + 1) * 2 > keys.count { grow() }
+                let mask = keys.count - 1
+                var i = ResultTable.slot(k, mask)
+                while let kk = keys[i] {
+                    if kk == k {
+                        values[i] = v
+                        return
+                    }
+                    i = (i + 1) & mask
+                }
+                keys[i] = k
+                values[i] = v
+                count += 1
+            }
+        }
+
+        mutating func grow() {
+            let oldKeys = keys
+            let oldValues = values
+            keys = Array(repeating: nil, count: oldKeys.count * 2)
+            values = Array(repeating: 0, count: oldKeys.count * 2)
+            count = 0
+            for (k, v) in zip(oldKeys, oldValues) { if let k { self[k] = v } }
+        }
     }
 
     enum Work {
@@ -29,7 +84,7 @@ struct Compiler {
     /// made it.
     var envs: [[String: Int]] = [[:]]
     var envCalls: [Int?] = [nil]
-    var results: [Key: Int] = Dictionary(minimumCapacity: 64)
+    var results = ResultTable()
     var inProgress: Set<String> = []
     /// The call being compiled, for the nodes of composite built-ins.
     var currentOrigin: Origin?
@@ -146,7 +201,7 @@ struct Compiler {
         case .string:
             throw fail(p, e, "a string is only used as a file name, as in load_csv(\"data.csv\")")
         case .name(let n):
-            if let bound = envs[env][n] {
+            if !envs[env].isEmpty, let bound = envs[env][n] {
                 results[k] = bound
             } else if let id = graph.named[n] {
                 results[k] = id
@@ -476,4 +531,9 @@ extension Session {
         if let defining { c.definitions = [(defining, 0)] }
         return try c.compile(program, expr)
     }
+}
+
+extension ObjectIdentifier {
+    /// The object's address, as bits to hash.
+    var hashBits: Int { Int(bitPattern: UInt(bitPattern: self)) }
 }

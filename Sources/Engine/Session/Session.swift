@@ -192,7 +192,9 @@ public final class Session {
     }
 
     func save(_ name: String) -> Saved {
-        Saved(
+        // A new name has nothing to put back but its absence.
+        guard definitions[name] != nil else { return Saved(definition: nil, references: [], value: nil, shape: nil) }
+        return Saved(
             definition: definitions[name], references: references[name] ?? [], value: values[name],
             shape: placeholderShapes[name], position: definitions[name] == nil ? nil : order.firstIndex(of: name))
     }
