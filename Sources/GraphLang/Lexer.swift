@@ -21,12 +21,19 @@ public struct Lexer {
     }
 
     /// Every token up to and including `.eof`.
-    public mutating func tokenize() -> [Token] {
+    public mutating func tokenize() -> [Token] { tokenizeWithTags().tokens }
+
+    /// Every token up to and including `.eof`, and each one's `Token.Kind.tag`.
+    public mutating func tokenizeWithTags() -> (tokens: [Token], tags: [UInt8]) {
         var out: [Token] = []
+        var tags: [UInt8] = []
+        let eof = Token.Kind.eof.tag
         while true {
             let t = next()
+            let tag = t.kind.tag
             out.append(t)
-            if t.kind == .eof { return out }
+            tags.append(tag)
+            if tag == eof { return (out, tags) }
         }
     }
 

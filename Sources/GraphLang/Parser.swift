@@ -6,6 +6,8 @@ public struct Parser {
 
     let source: SourceFile
     var tokens: [Token]
+    /// Each token's `Token.Kind.tag`.
+    var tags: [UInt8]
     var index = 0
     var nodes: [ExprNode] = []
     var depth = 0
@@ -16,7 +18,7 @@ public struct Parser {
     public init(source: SourceFile, range: Range<Int>? = nil) {
         self.source = source
         var lexer = Lexer(source: source, range: range)
-        self.tokens = lexer.tokenize()
+        (self.tokens, self.tags) = lexer.tokenizeWithTags()
         self.diagnostics = lexer.diagnostics
         self.endedInsideBracket = lexer.depth > 0
     }
@@ -47,7 +49,7 @@ public struct Parser {
         do {
             let e = try p.expression()
             if !p.check(.eof) {
-                throw p.error("unexpected \(p.current.kind.describe) after the expression", p.current.span)
+                throw p.error("unexpected \(p.current.kind.describe) after the expression", p.currentSpan)
             }
             return .success((Program(source: source, nodes: p.nodes, statements: []), e))
         } catch let d as Diagnostic {
@@ -60,15 +62,20 @@ public struct Parser {
     // MARK: - Tokens
 
     var current: Token { tokens[index] }
-    func check(_ k: Token.Kind) -> Bool { current.kind == k }
-    mutating func advance() -> Token {
-        let t = tokens[index]
+    var currentSpan: Span { tokens[index].span }
+    /// Whether the next token is of kind `k`, which has no payload (a comma, a bracket).
+    func check(_ k: Token.Kind) -> Bool { tags[index] == k.tag }
+    mutating func advance() {
         if index < tokens.count - 1 { index += 1 }
+    }
+    mutating func take() -> Token {
+        let t = tokens[index]
+        advance()
         return t
     }
     mutating func match(_ k: Token.Kind) -> Bool {
         if check(k) {
-            _ = advance()
+            advance()
             return true
         }
         return false
@@ -78,8 +85,8 @@ public struct Parser {
     }
     @discardableResult
     mutating func expect(_ k: Token.Kind, _ message: String, notes: [String] = []) throws -> Token {
-        if check(k) { return advance() }
-        var span = current.span
+        if check(k) { return take() }
+        var span = currentSpan
         if current.kind == .newline || current.kind == .eof || current.kind == .semicolon {
             span = Span(tokens[Swift.max(0, index - 1)].span.end, tokens[Swift.max(0, index - 1)].span.end + 1)
         }
@@ -103,26 +110,26 @@ public struct Parser {
                     if case .identifier(let w) = current.kind, w == "wrt" || w == "with" {
                         notes = ["hint: '\(w)' belongs to a command, such as ':paths e wrt b'"]
                     }
-                    throw error("unexpected \(current.kind.describe) after the statement", current.span, notes: notes)
+                    throw error("unexpected \(current.kind.describe) after the statement", currentSpan, notes: notes)
                 }
             } catch let d as Diagnostic {
                 diagnostics.append(d)
                 // Skip to the next statement.
-                while !(check(.newline) || check(.semicolon) || check(.eof)) { _ = advance() }
+                while !(check(.newline) || check(.semicolon) || check(.eof)) { advance() }
             } catch {
-                diagnostics.append(self.error("\(error)", current.span))
+                diagnostics.append(self.error("\(error)", currentSpan))
             }
         }
         return out
     }
 
     mutating func statement() throws -> SpannedStatement {
-        let start = current.span.start
+        let start = currentSpan.start
         func done(_ s: Statement) -> SpannedStatement {
             SpannedStatement(statement: s, span: Span(start, tokens[Swift.max(0, index - 1)].span.end))
         }
         if case .command(let name, let args, let argsStart) = current.kind {
-            let token = advance()
+            let token = take()
             if name == "repeat" { checkRepeatedStatements(argsStart..<token.span.end) }
             return done(.command(name: name, args: args, argsStart: argsStart))
         }
@@ -131,20 +138,20 @@ public struct Parser {
             switch word {
             case "print":
                 if next != .equal {
-                    _ = advance()
+                    advance()
                     var es = [try expression()]
                     while match(.comma) { es.append(try expression()) }
                     return done(.print(es))
                 }
             case "assert":
                 if next != .equal {
-                    _ = advance()
+                    advance()
                     return done(.assert(try expression()))
                 }
             case "fn":
                 if case .identifier = next {
-                    _ = advance()
-                    let nameTok = advance()
+                    advance()
+                    let nameTok = take()
                     guard case .identifier(let name) = nameTok.kind else { throw error("expected a function name", nameTok.span) }
                     try expect(.leftParen, "expected '(' after 'fn \(name)'")
                     var params: [String] = []
@@ -156,7 +163,7 @@ public struct Parser {
                             }
                             if params.contains(p) { throw error("parameter '\(p)' appears twice", t.span) }
                             params.append(p)
-                            _ = advance()
+                            advance()
                         } while match(.comma)
                     }
                     try expect(.rightParen, "expected ')' to close the parameters of '\(name)'")
@@ -167,12 +174,12 @@ public struct Parser {
             default: break
             }
             if next == .equal || next == .colonEqual {
-                let nameTok = advance()
-                let op = advance()
+                let nameTok = take()
+                let op = take()
                 if check(.newline) || check(.eof) || check(.semicolon) {
                     throw error(
                         "expected an expression after '\(word) \(op.kind == .equal ? "=" : ":=")'",
-                        Span(current.span.start, current.span.start + 1))
+                        Span(currentSpan.start, currentSpan.start + 1))
                 }
                 let value = try expression()
                 if op.kind == .colonEqual { return done(.assign(name: word, nameSpan: nameTok.span, value: value)) }
@@ -213,6 +220,17 @@ public struct Parser {
     // MARK: - Expressions
 
     /// Binding power of an infix operator (higher binds tighter).
+    /// `infix` by token tag.
+    static let infixByTag: [(BinaryOp, Int)?] = {
+        var t = [(BinaryOp, Int)?](repeating: nil, count: 256)
+        let kinds: [Token.Kind] = [
+            .equalEqual, .bangEqual, .tildeEqual, .less, .lessEqual, .greater, .greaterEqual, .plus, .minus, .star,
+            .slash, .at, .caret,
+        ]
+        for k in kinds { t[Int(k.tag)] = infix(k) }
+        return t
+    }()
+
     static func infix(_ k: Token.Kind) -> (BinaryOp, Int)? {
         switch k {
         case .equalEqual: return (.eq, 1)
@@ -244,19 +262,19 @@ public struct Parser {
     }
 
     mutating func parse(_ minPower: Int) throws -> ExprID {
-        try enter(current.span)
+        try enter(currentSpan)
         defer { depth -= 1 }
         var left = try unary()
-        while let (op, power) = Parser.infix(current.kind), power > minPower {
-            let opTok = advance()
+        while let (op, power) = Parser.infixByTag[Int(tags[index])], power > minPower {
+            let opTok = take()
             if check(.newline) || check(.eof) || check(.semicolon) {
                 throw error("expected an expression after '\(op.rawValue)'", opTok.span)
             }
             // `^` is right-associative: its right side may hold another `^`.
             let right = try op == .pow ? parse(power - 1) : parse(power)
-            if power == 1, let (_, p2) = Parser.infix(current.kind), p2 == 1 {
+            if power == 1, let (_, p2) = Parser.infixByTag[Int(tags[index])], p2 == 1 {
                 throw error(
-                    "comparisons do not chain", current.span,
+                    "comparisons do not chain", currentSpan,
                     notes: ["hint: write (a < b) * (b < c) for both"])
             }
             left = add(.binary(op, left, right), nodes[left].span.merged(with: nodes[right].span))
@@ -267,7 +285,7 @@ public struct Parser {
     /// `-x` binds looser than `^` (so `-x^2` is `-(x^2)`) and tighter than `*`.
     mutating func unary() throws -> ExprID {
         if check(.minus) || check(.plus) {
-            let t = advance()
+            let t = take()
             try enter(t.span)
             defer { depth -= 1 }
             let operand = try unary()
@@ -284,7 +302,7 @@ public struct Parser {
         }
         let base = try postfix()
         if check(.caret) {
-            let opTok = advance()
+            let opTok = take()
             if check(.newline) || check(.eof) { throw error("expected an exponent after '^'", opTok.span) }
             let exponent = try unaryExponent()
             return add(.binary(.pow, base, exponent), nodes[base].span.merged(with: nodes[exponent].span))
@@ -294,7 +312,7 @@ public struct Parser {
 
     /// The right side of `^`: right-associative, and may start with a sign (`x^-1`).
     mutating func unaryExponent() throws -> ExprID {
-        try enter(current.span)
+        try enter(currentSpan)
         defer { depth -= 1 }
         return try unary()
     }
@@ -303,14 +321,14 @@ public struct Parser {
         var e = try primary()
         while true {
             if check(.quote) {
-                let t = advance()
+                let t = take()
                 e = add(.transpose(e), nodes[e].span.merged(with: t.span))
-            } else if check(.leftBracket), current.span.start == nodes[e].span.end {
+            } else if check(.leftBracket), currentSpan.start == nodes[e].span.end {
                 // Indexing only when '[' touches what it indexes: in `[[1, 2] [3, 4]]`
                 // the second list is a missing comma, not an index.
-                _ = advance()
+                advance()
                 var args: [ExprID] = []
-                if check(.rightBracket) { throw error("an index needs at least one position, such as x[1]", current.span) }
+                if check(.rightBracket) { throw error("an index needs at least one position, such as x[1]", currentSpan) }
                 repeat { args.append(try indexArgument()) } while match(.comma)
                 let close = try expect(.rightBracket, "expected ']' to close the index")
                 e = add(.index(e, args), nodes[e].span.merged(with: close.span))
@@ -324,13 +342,13 @@ public struct Parser {
     mutating func indexArgument() throws -> ExprID {
         func end() -> Bool { check(.comma) || check(.rightBracket) }
         if check(.colon) {
-            let colon = advance()
+            let colon = take()
             let hi = end() ? nil : try expression()
             return add(.slice(nil, hi), hi.map { colon.span.merged(with: nodes[$0].span) } ?? colon.span)
         }
         let lo = try expression()
         guard check(.colon) else { return lo }
-        let colon = advance()
+        let colon = take()
         let hi = end() ? nil : try expression()
         return add(.slice(lo, hi), nodes[lo].span.merged(with: hi.map { nodes[$0].span } ?? colon.span))
     }
@@ -339,27 +357,27 @@ public struct Parser {
         let t = current
         switch t.kind {
         case .number(let v):
-            _ = advance()
-            if case .identifier(let w) = current.kind, current.span.start == t.span.end {
+            advance()
+            if case .identifier(let w) = current.kind, currentSpan.start == t.span.end {
                 throw error(
                     "a number cannot run into a name: '\(source.text(t.span))\(w)'",
-                    t.span.merged(with: current.span), notes: ["hint: write '\(source.text(t.span))*\(w)' for a product"])
+                    t.span.merged(with: currentSpan), notes: ["hint: write '\(source.text(t.span))*\(w)' for a product"])
             }
             return add(.number(v), t.span)
         case .string(let s):
-            _ = advance()
+            advance()
             return add(.string(s), t.span)
         case .identifier(let name):
-            _ = advance()
+            advance()
             // `inf` and `nan` are numbers, as values print: they read back.
             if name == "inf" || name == "nan", !check(.leftParen) {
                 return add(.number(name == "inf" ? .infinity : .nan), t.span)
             }
-            if ["print", "assert", "fn"].contains(name), !check(.leftParen) {
+            if name == "print" || name == "assert" || name == "fn", !check(.leftParen) {
                 throw error("'\(name)' starts a statement and cannot be used inside an expression", t.span)
             }
             if check(.leftParen) {
-                _ = advance()
+                advance()
                 var args: [ExprID] = []
                 if !check(.rightParen) {
                     repeat { args.append(try expression()) } while match(.comma)
@@ -369,15 +387,15 @@ public struct Parser {
             }
             return add(.name(name), t.span)
         case .leftParen:
-            let open = advance()
-            if check(.rightParen) { throw error("expected an expression inside '()'", current.span) }
+            let open = take()
+            if check(.rightParen) { throw error("expected an expression inside '()'", currentSpan) }
             let e = try expression()
             let col = source.location(of: open.span.start).column
             let close = try expect(.rightParen, "expected ')' to close the '(' at column \(col)")
             nodes[e].span = open.span.merged(with: close.span)
             return e
         case .leftBracket:
-            let open = advance()
+            let open = take()
             var elems: [ExprID] = []
             if !check(.rightBracket) {
                 repeat {

@@ -59,3 +59,41 @@ func formatLiteral(_ v: Double) -> String {
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
     return "\(v)"
 }
+
+extension Token.Kind {
+    /// Which case this is, without its payload: what the parser compares when it asks
+    /// whether the next token is a comma or a bracket (no payload to copy).
+    public var tag: UInt8 {
+        switch self {
+        case .number: return 0
+        case .identifier: return 1
+        case .string: return 2
+        case .command: return 3
+        case .leftParen: return 6
+        case .rightParen: return 7
+        case .leftBracket: return 8
+        case .rightBracket: return 9
+        case .comma: return 10
+        case .semicolon: return 11
+        case .newline: return 12
+        case .equal: return 13
+        case .equalEqual: return 14
+        case .bangEqual: return 15
+        case .tildeEqual: return 16
+        case .less: return 17
+        case .lessEqual: return 18
+        case .greater: return 19
+        case .greaterEqual: return 20
+        case .colonEqual: return 21
+        case .colon: return 22
+        case .plus: return 23
+        case .minus: return 24
+        case .star: return 25
+        case .slash: return 26
+        case .at: return 27
+        case .caret: return 28
+        case .quote: return 29
+        case .eof: return 30
+        }
+    }
+}
