@@ -96,6 +96,9 @@ struct Compiler {
     /// `assert`) and in which no derivative is taken of a derivative (`Program
     /// .derivativesStandAlone`), so nothing ever differentiates through it.
     var lazyGradients = false
+    /// Whether plain arithmetic takes the one-pass path (`arithmetic`); tests turn it off
+    /// to compare it with the general path.
+    var quickArithmetic = true
 
     init(session: Session, graph: Graph) {
         self.session = session
@@ -166,6 +169,7 @@ struct Compiler {
 
     /// Compile one expression of a program at the top level.
     mutating func compile(_ program: Program, _ root: ExprID) throws -> Int {
+        if quickArithmetic, let id = arithmetic(program, root) { return id }
         var stack: [Work] = [.visit(program, root, 0)]
         while let w = stack.popLast() {
             switch w {
@@ -191,6 +195,76 @@ struct Compiler {
             throw fail(program, root, "internal: expression did not compile")
         }
         return id
+    }
+
+    /// The common case of a definition, compiled in one pass without the work stack or
+    /// the results table: numbers, arithmetic and comparisons of names that are already
+    /// nodes. The parser appends an expression's nodes after its children, so its
+    /// subtree is the range of ids from its first leaf to it, and a pass in id order
+    /// meets the children first. Anything else (a call, a list, a name not compiled yet)
+    /// gives nil before any node is made, for the general compiler. The nodes made are
+    /// those `visit` and `finish` make.
+    mutating func arithmetic(_ p: Program, _ root: ExprID) -> Int? {
+        guard envs.count == 1, envs[0].isEmpty else { return nil }
+        // The first leaf: down the first child.
+        var lo = root
+        descend: while true {
+            switch p[lo].kind {
+            case .binary(_, let l, _): lo = l
+            case .negate(let x): lo = x
+            case .number, .name: break descend
+            default: return nil
+            }
+        }
+        guard lo <= root, root - lo < 4096 else { return nil }
+        var named = [Int](repeating: -1, count: root - lo + 1)
+        for e in lo...root {
+            switch p[e].kind {
+            case .number: continue
+            case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
+            case .negate(let x) where x >= lo && x < e: continue
+            case .name(let n):
+                guard let id = graph.named[n] else { return nil }
+                named[e - lo] = id
+            default:
+                return nil
+            }
+        }
+        var ids = named
+        for e in lo...root {
+            switch p[e].kind {
+            case .number(let v):
+                ids[e - lo] = add(.literal(.scalar(v)), [], p, e, 0)
+            case .name:
+                break
+            case .negate(let x):
+                let xi = ids[x - lo]
+                if case .literal(let v) = graph.nodes[xi].kind, !v.isSymbolic, let t = v.numeric {
+                    ids[e - lo] = add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, 0)
+                } else {
+                    ids[e - lo] = add(.op(.neg), [xi], p, e, 0)
+                }
+            case .binary(let b, let l, let r):
+                ids[e - lo] = add(.op(binaryOp(b)), [ids[l - lo], ids[r - lo]], p, e, 0)
+            default:
+                return nil  // excluded above
+            }
+        }
+        return ids[root - lo]
+    }
+
+    /// The op of a binary operator.
+    func binaryOp(_ b: BinaryOp) -> Op {
+        switch b {
+        case .add: return .add
+        case .sub: return .sub
+        case .mul: return .mul
+        case .div: return .div
+        case .pow: return .pow
+        case .matmul: return .matmul
+        case .approx: return .approx(relative: session.settings.relativeTolerance, absolute: session.settings.absoluteTolerance)
+        default: return .compare(b)
+        }
     }
 
     mutating func visit(_ p: Program, _ e: ExprID, _ env: Int, _ stack: inout [Work]) throws {
@@ -297,18 +371,7 @@ struct Compiler {
         case .name(let n):
             results[k] = envs[env][n] ?? graph.named[n] ?? 0
         case .binary(let b, let l, let rr):
-            let o: Op
-            switch b {
-            case .add: o = .add
-            case .sub: o = .sub
-            case .mul: o = .mul
-            case .div: o = .div
-            case .pow: o = .pow
-            case .matmul: o = .matmul
-            case .approx: o = .approx(relative: session.settings.relativeTolerance, absolute: session.settings.absoluteTolerance)
-            default: o = .compare(b)
-            }
-            results[k] = op(o, [r(l), r(rr)])
+            results[k] = op(binaryOp(b), [r(l), r(rr)])
         case .negate(let x):
             if case .literal(let v) = graph.nodes[r(x)].kind, !v.isSymbolic, let t = v.numeric {
                 results[k] = add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, env)

@@ -1,0 +1,61 @@
+import GraphLang
+import XCTest
+
+@testable import Engine
+
+/// Plain arithmetic compiles in one pass (`Compiler.arithmetic`); it must make the
+/// nodes the general compiler makes.
+final class QuickCompileTests: XCTestCase {
+    /// The nodes `expr` compiles to, as text, with or without the one-pass path.
+    func nodes(_ expr: String, quick: Bool) throws -> [String] {
+        let h = Harness()
+        XCTAssertEqual(h.run("a = 2\nb = [1, 2]\nc = -0.5\nd = a * b"), .ok)
+        let s = h.session
+        for n in ["a", "b", "c", "d"] { _ = try s.node(named: n) }
+        let (p, diagnostics, _) = Parser.parse(SourceFile(name: "t", text: expr))
+        XCTAssertTrue(diagnostics.isEmpty)
+        guard case .expression(let root) = p.statements[0].statement else { throw EvalError("not an expression") }
+        let g = s.graph
+        let before = g.nodes.count
+        var c = Compiler(session: s, graph: g)
+        c.quickArithmetic = quick
+        let id = try c.compile(p, root)
+        XCTAssertEqual(id, g.nodes.count - 1)
+        return g.nodes[before...].map { n -> String in
+            let kind: String
+            switch n.kind {
+            case .literal(let v): kind = "literal \(formatValue(v))"
+            case .op(let op): kind = op.name
+            default: kind = "other"
+            }
+            let span = n.origin.map { "\($0.span.start)..<\($0.span.end)" } ?? "-"
+            return "\(kind) \(n.inputs.map { $0 - before }) at \(span) call \(String(describing: n.call))"
+        }
+    }
+
+    func testOnePassMakesTheNodesTheGeneralCompilerMakes() throws {
+        for expr in [
+            "a * 0.999 + a ^ 2 * 0.001 + 0.0001", "-(a - c) / -3", "b @ b == a", "a ~= 2.0000000001", "--a", "-(-2)",
+            "d * c - b ^ -a", "(a < c) * (c <= a) + (a != a) - (a >= 1)",
+        ] {
+            let quick = try nodes(expr, quick: true)
+            let general = try nodes(expr, quick: false)
+            XCTAssertEqual(quick, general, expr)
+        }
+    }
+
+    func testAnythingElseGoesTheGeneralWay() throws {
+        let h = Harness()
+        h.run("a = 2")
+        let s = h.session
+        _ = try s.node(named: "a")
+        for expr in ["sin(a)", "[a, 1]", "a'", "zz + a", "a[1]"] {
+            let (p, _, _) = Parser.parse(SourceFile(name: "t", text: expr))
+            guard case .expression(let root) = p.statements[0].statement else { return XCTFail(expr) }
+            var c = Compiler(session: s, graph: s.graph)
+            let before = s.graph.nodes.count
+            XCTAssertNil(c.arithmetic(p, root), expr)
+            XCTAssertEqual(s.graph.nodes.count, before, "\(expr): no node made before giving up")
+        }
+    }
+}
