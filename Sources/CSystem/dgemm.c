@@ -29,6 +29,22 @@ static void load(void) {
     }
 }
 
+static void *preload(void *unused) {
+    (void)unused;
+    pthread_once(&once, load);
+    return NULL;
+}
+
+static void start_preload(void) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, preload, NULL) == 0) pthread_detach(t);
+}
+
+void graphrepl_blas_preload(void) {
+    static pthread_once_t started = PTHREAD_ONCE_INIT;
+    pthread_once(&started, start_preload);
+}
+
 int graphrepl_dgemm(int m, int n, int k, const double *a, const double *b, double *c) {
     pthread_once(&once, load);
     if (dgemm == NULL) return 0;

@@ -10,6 +10,11 @@
    caller then computes it itself). */
 int graphrepl_dgemm(int m, int n, int k, const double *a, const double *b, double *c);
 
+/* Starts loading OpenBLAS on a thread of its own, once, and returns at once: called when
+   large numbers are on their way in (a big CSV file), so that the library is ready by the
+   first large product instead of costing it about 2 ms. */
+void graphrepl_blas_preload(void);
+
 /* Keeps large blocks in glibc's heap for reuse instead of mapping each afresh (see
    graphrepl_tune_malloc in memory.c). Does nothing where the C library is not glibc. */
 void graphrepl_tune_malloc(void);

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 import GraphLang
 
@@ -127,6 +128,8 @@ public enum CSV {
         // A large file is read in two halves at once (split at a line break), then joined;
         // anything unusual in either half (a bad row, a header, unequal widths) is read
         // again in one pass, which is what says exactly where the problem is.
+        // Numbers in this quantity are usually multiplied next: OpenBLAS loads meanwhile.
+        if bytes.count >= 1 << 16 { graphrepl_blas_preload() }
         var part: Rows
         if bytes.count >= 1 << 18, let cut = bytes[(bytes.count / 2)...].firstIndex(of: 10) {
             let halves = Halves()
