@@ -36,6 +36,17 @@ public enum DecimalReader {
         var scale = 0
         var seenPoint = false
         while i < end {
+            // Eight digits at a time once the number has begun (its leading zeros read).
+            if m != 0, significant + 8 <= 19, i + 8 <= end,
+                let eight = DecimalReader.eightDigits(UnsafeRawPointer(bytes.baseAddress! + i))
+            {
+                m = m &* 100_000_000 &+ UInt64(eight)
+                significant += 8
+                digits += 8
+                if seenPoint { scale -= 8 }
+                i += 8
+                continue
+            }
             let c = bytes[i]
             if c >= 48 && c <= 57 {
                 digits += 1
@@ -88,6 +99,23 @@ public enum DecimalReader {
         #else
             return nil
         #endif
+    }
+
+    /// The value of the eight bytes at `p` when all are decimal digits (the first the
+    /// most significant), read as one 64-bit word; nil otherwise.
+    @inline(__always)
+    static func eightDigits(_ p: UnsafeRawPointer) -> UInt32? {
+        let v = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        // Every byte 0x30…0x39: its high nibble 3, and adding 6 keeps it there.
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        let plusSix: UInt64 = (v &+ 0x0606_0606_0606_0606) & high
+        guard (v & high) | (plusSix >> 4) == 0x3333_3333_3333_3333 else { return nil }
+        var x: UInt64 = v &- 0x3030_3030_3030_3030
+        x = (x &* 10) &+ (x >> 8)  // pairs of digits
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        let low: UInt64 = (x & mask) &* (100 + (1_000_000 << 32))
+        let upper: UInt64 = ((x >> 16) & mask) &* (1 + (10_000 << 32))
+        return UInt32(truncatingIfNeeded: (low &+ upper) >> 32)
     }
 
     /// `read` over an array.

@@ -26,6 +26,15 @@ final class NumberReadingTests: XCTestCase {
         XCTAssertEqual(read("-0")?.sign, .minus)
     }
 
+    func testEightDigitsAtOnce() {
+        func eight(_ s: String) -> UInt32? { Array(s.utf8).withUnsafeBytes { DecimalReader.eightDigits($0.baseAddress!) } }
+        XCTAssertEqual(eight("12345678"), 12_345_678)
+        XCTAssertEqual(eight("00000000"), 0)
+        XCTAssertEqual(eight("99999999"), 99_999_999)
+        XCTAssertEqual(eight("09080706"), 9_080_706)
+        for bad in ["1234567a", "/2345678", "1234:678", "1234.678", "1234 678", "-2345678"] { XCTAssertNil(eight(bad), bad) }
+    }
+
     func testWhatItCannotSettleIsLeftToStrtod() {
         // Too many digits, exponents out of reach, and not numbers at all.
         for text in [
