@@ -20,7 +20,9 @@ public protocol Scalar: Sendable, Hashable {
 extension Double: Scalar {
     public init(constant: Double) { self = constant }
     public var constantValue: Double? { self }
-    public static func power(_ a: Double, _ b: Double) -> Double { Foundation.pow(a, b) }
+    /// `pow`, which gives exactly `a` for the exponent 1 (as the rule of `^` asks for
+    /// u^(2−1) at every element): that case skips the call.
+    public static func power(_ a: Double, _ b: Double) -> Double { b == 1 ? a : Foundation.pow(a, b) }
     public static func apply(_ f: UnaryFunction, _ x: Double) -> Double { f(x) }
     public static var isNumeric: Bool { true }
 }

@@ -117,6 +117,22 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
             let x = a.data[0]
             return Tensor<V>(shape: b.shape, data: b.data.map { f(x, $0) })
         }
+        // One shape the end of the other (a bias added to every row): it repeats every
+        // `count` elements, the pairs broadcasting makes, without index arrays.
+        if b.rank < a.rank, !b.shape.isEmpty, a.shape.suffix(b.rank).elementsEqual(b.shape) {
+            let n = b.count
+            var out = [V]()
+            out.reserveCapacity(a.count)
+            for i in 0..<a.count { out.append(f(a.data[i], b.data[i % n])) }
+            return Tensor<V>(shape: a.shape, data: out)
+        }
+        if a.rank < b.rank, !a.shape.isEmpty, b.shape.suffix(a.rank).elementsEqual(a.shape) {
+            let n = a.count
+            var out = [V]()
+            out.reserveCapacity(b.count)
+            for i in 0..<b.count { out.append(f(a.data[i % n], b.data[i])) }
+            return Tensor<V>(shape: b.shape, data: out)
+        }
         let shape = try broadcastShape(a.shape, b.shape)
         _ = try checkedCount(shape)
         let ia = broadcastIndices(from: a.shape, to: shape)
@@ -135,6 +151,11 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
             throw EvalError("cannot broadcast shape \(shapeText(shape)) to \(shapeText(out))")
         }
         _ = try Tensor.checkedCount(out)
+        if rank < out.count, !shape.isEmpty, out.suffix(rank).elementsEqual(shape) {
+            let total = out.reduce(1, *)
+            let n = count
+            return Tensor(shape: out, data: (0..<total).map { data[$0 % n] })
+        }
         let idx = Tensor.broadcastIndices(from: shape, to: out)
         return Tensor(shape: out, data: idx.map { data[$0] })
     }
@@ -142,6 +163,19 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
     /// Sums a broadcast result back down to `target` (the adjoint of broadcasting).
     public func unbroadcast(to target: [Int]) throws -> Tensor {
         if shape == target { return self }
+        if target.count < rank, !target.isEmpty, shape.suffix(target.count).elementsEqual(target) {
+            // Sums of every `n`-th element, added in the order the general loop adds them.
+            let n = target.reduce(1, *)
+            guard n > 0 else { return Tensor(shape: target, data: []) }
+            var acc = Array(data[0..<Swift.min(n, count)])
+            var k = n
+            while k < count {
+                acc[k % n] = acc[k % n] + data[k]
+                k += 1
+            }
+            if acc.count < n { acc += [T](repeating: T(constant: 0), count: n - acc.count) }
+            return Tensor(shape: target, data: acc)
+        }
         let idx = Tensor.broadcastIndices(from: target, to: shape)
         let n = try Tensor.checkedCount(target)
         var acc = [T?](repeating: nil, count: n)
@@ -183,9 +217,21 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
     public func transposed() -> Tensor {
         guard rank == 2 else { return self }
         let (m, n) = (shape[0], shape[1])
-        var out = [T]()
-        out.reserveCapacity(count)
-        for j in 0..<n { for i in 0..<m { out.append(data[i * n + j]) } }
+        // In tiles of 16 × 16, so reads and writes both stay in the cache.
+        let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            data.withUnsafeBufferPointer { src in
+                for i0 in stride(from: 0, to: m, by: 16) {
+                    for j0 in stride(from: 0, to: n, by: 16) {
+                        for i in i0..<Swift.min(i0 + 16, m) {
+                            for j in j0..<Swift.min(j0 + 16, n) {
+                                (buffer.baseAddress! + (j * m + i)).initialize(to: src[i * n + j])
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
         return Tensor(shape: [n, m], data: out)
     }
 
