@@ -42,6 +42,10 @@ public enum CSV {
     }
 
     static func rows(_ bytes: [UInt8], _ range: Range<Int>, firstLine: Bool) -> Rows {
+        bytes.withUnsafeBufferPointer { rows($0, range, firstLine: firstLine) }
+    }
+
+    static func rows(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, firstLine: Bool) -> Rows {
         var out = Rows()
         out.data.reserveCapacity(range.count / 4)
         var buffer = [CChar](repeating: 0, count: 64)

@@ -22,38 +22,43 @@ public enum Files {
         guard Int(st.st_size) <= maxBytes else {
             throw EvalError("cannot read '\(path)': it is larger than \(maxBytes / 1024 / 1024) MB")
         }
-        // Read straight into the array (no Data in between): a data file is megabytes.
+        // Read straight into the array (no Data in between, nothing zeroed first): a data
+        // file is megabytes. The size is what stat said; a file that grew meanwhile is
+        // read on in chunks.
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw EvalError("cannot read '\(path)': not readable") }
         defer { close(fd) }
-        var bytes = [UInt8]()
-        var chunk = Swift.max(Int(st.st_size), 0) + 1
-        while true {
-            let before = bytes.count
-            var failed = false
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let got = bytes.withUnsafeMutableBufferPointer { p -> Int in
-                var total = 0
-                while total < chunk {
-                    let r = Foundation.read(fd, p.baseAddress! + before + total, chunk - total)
-                    if r < 0 {
-                        if errno == EINTR { continue }
-                        failed = true
-                        break
-                    }
-                    if r == 0 { break }
-                    total += r
+        var failed = false
+        func readInto(_ p: UnsafeMutablePointer<UInt8>, _ want: Int) -> Int {
+            var total = 0
+            while total < want {
+                let r = Foundation.read(fd, p + total, want - total)
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    break
                 }
-                return total
+                if r == 0 { break }
+                total += r
             }
-            guard !failed else { throw EvalError("cannot read '\(path)': not readable") }
-            bytes.removeSubrange((before + got)...)
-            if got < chunk { break }
+            return total
+        }
+        let expected = Swift.max(Int(st.st_size), 0) + 1
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
+            count = readInto(buffer.baseAddress!, expected)
+        }
+        var more = bytes.count == expected
+        while more, !failed {
             guard bytes.count <= maxBytes else {
                 throw EvalError("cannot read '\(path)': it is larger than \(maxBytes / 1024 / 1024) MB")
             }
-            chunk = 1 << 20
+            let chunk = [UInt8](unsafeUninitializedCapacity: 1 << 20) { buffer, count in
+                count = readInto(buffer.baseAddress!, 1 << 20)
+            }
+            bytes += chunk
+            more = chunk.count == 1 << 20
         }
+        guard !failed else { throw EvalError("cannot read '\(path)': not readable") }
         guard bytes.count <= maxBytes else {
             throw EvalError("cannot read '\(path)': it is larger than \(maxBytes / 1024 / 1024) MB")
         }
