@@ -34,6 +34,30 @@ final class ShownGradientTests: XCTestCase {
         }
     }
 
+    func testZerosInfinitiesAndNaNsGiveWhatTheGraphGivesWithItsWarnings() {
+        // Where a value on the way is special the sweep and the graph may differ (the
+        // sign of a zero, a warning): the shown gradient then builds the graph.
+        let cases = [
+            "1 / grad(-(a * 0), a)", "grad(log(a - 3), a)", "grad(sqrt(b - 2) * a, b)", "grad(relu(a - 5) * b, a)",
+            "grad(0 * a - a * 0, a)", "1 / grad(a * 0 + 0 * b, [a, b])", "grad(sum(x * 0), x)", "grad(log(x - 0.5)[1], x)",
+        ]
+        func warnings(_ h: Harness) -> [String] {
+            h.err.split(separator: "\n").filter { $0.contains("warning:") }.map { String($0.split(separator: "warning:").last ?? "") }
+        }
+        for expr in cases {
+            let shown = Harness()
+            shown.run(setup)
+            let defined = Harness()
+            defined.run(setup)
+            XCTAssertEqual(shown.output("print \(expr)"), defined.output("g_ = \(expr)\nprint g_"), expr)
+            XCTAssertEqual(warnings(shown), warnings(defined), expr)
+        }
+        let h = Harness()
+        h.run(setup)
+        XCTAssertEqual(h.output("print grad(log(a - 3), a)"), "inf")
+        XCTAssertTrue(h.err.contains("warning: / gives infinity: division by zero"), h.err)
+    }
+
     func testAShownGradientIsNotBuiltAsAGraph() throws {
         let h = Harness()
         h.run(setup)

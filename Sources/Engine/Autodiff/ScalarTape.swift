@@ -104,21 +104,30 @@ struct ScalarTape {
 /// simplify `1·g`, `0 + g`, `g/1`, `−0`) applied to doubles, so each rule gives what
 /// `ValueAlgebra` gives on `Value.number`.
 struct DoubleAlgebra: Algebra {
+    /// Where to note special operands and results, as `ValueAlgebra` does.
+    var watch: SpecialValues?
+
     @inline(__always)
     mutating func apply(_ op: Op, _ args: [Double]) throws -> Double {
+        let r: Double
         switch op {
-        case .add: return args[0] + args[1]
-        case .sub: return args[0] - args[1]
-        case .mul: return args[0] * args[1]
-        case .div: return args[0] / args[1]
-        case .pow: return Double.power(args[0], args[1])
-        case .neg: return -args[0]
-        case .unary(let f): return f(args[0])
+        case .add: r = args[0] + args[1]
+        case .sub: r = args[0] - args[1]
+        case .mul: r = args[0] * args[1]
+        case .div: r = args[0] / args[1]
+        case .pow: r = Double.power(args[0], args[1])
+        case .neg: r = -args[0]
+        case .unary(let f): r = f(args[0])
         default: throw EvalError("internal: \(op.name) is not a scalar rule")
         }
+        watch?.note(r)
+        return r
     }
     func literal(_ x: Double) -> Double { x }
-    func isLiteral(_ t: Double, _ x: Double) -> Bool { t == x }
+    func isLiteral(_ t: Double, _ x: Double) -> Bool {
+        watch?.note(t)
+        return t == x
+    }
 }
 
 extension ScalarTape {
@@ -147,7 +156,9 @@ extension ScalarTape {
     /// (`dep`), as `Sweeps.reverse` with `ValueAlgebra` gives it. `value` holds the forward
     /// values by node id; adjoints come back by node id, `has` telling which are set (a
     /// node no contribution reached has none, as in the general sweep).
-    func reverse(values: [Double], output: Int, seed: Double, dep: NodeMap<Bool>, graph: Graph) throws -> (
+    func reverse(
+        values: [Double], output: Int, seed: Double, dep: NodeMap<Bool>, graph: Graph, watch: SpecialValues? = nil
+    ) throws -> (
         adjoints: [Double], has: [Bool], rules: Int
     ) {
         let size = graph.nodes.count
@@ -156,7 +167,7 @@ extension ScalarTape {
         adj[output] = seed
         has[output] = true
         var rules = 0
-        var a = DoubleAlgebra()
+        var a = DoubleAlgebra(watch: watch)
         func differentiable(_ k: Int, _ i: Int) -> Bool {
             switch codes[k] {
             case .given, .seedOne: return false

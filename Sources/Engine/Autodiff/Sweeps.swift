@@ -74,9 +74,11 @@ extension Sweeps {
     /// Reverse mode on values (numbers or symbols). A concrete entry point, so the
     /// generic sweep is specialized inside this module rather than called through
     /// witness tables from other modules.
+    /// With `watch`, every operand the rules simplify by and every value they compute is
+    /// noted there if it is a zero, an infinity, a NaN or a symbol.
     public static func reverseValues(
         graph: Graph, order: [Int], values: NodeMap<Value>, output: Int, seed: Value, dep: NodeMap<Bool>,
-        visit: ((Int, Value) -> Void)? = nil
+        visit: ((Int, Value) -> Void)? = nil, watch: SpecialValues? = nil
     ) throws -> (adjoints: NodeMap<Value>, rules: Int) {
         if visit == nil, let s = Op.inlineNumber(seed), case .number = seed, order.count >= ScalarTape.minimumNodes,
             order.count * 8 >= graph.nodes.count, let tape = graph.scalarTape(order)
@@ -100,11 +102,13 @@ extension Sweeps {
                 }
             }
             if scalars {
-                let (adj, has, rules) = try tape.reverse(values: x, output: output, seed: s, dep: dep, graph: graph)
+                let (adj, has, rules) = try tape.reverse(
+                    values: x, output: output, seed: s, dep: dep, graph: graph, watch: watch)
                 return (NodeMap.scalarValues(adj, held: has), rules)
             }
         }
         var a = ValueAlgebra()
+        a.watch = watch
         return try reverse(
             &a, graph: graph, order: order, value: { values[$0] ?? .scalar(.nan) }, output: output,
             seed: seed, dep: dep, visit: visit)

@@ -184,8 +184,12 @@ public struct Evaluator {
 
     /// ∂f/∂x for a `.gradient` node (inputs f, x), by a reverse sweep over f's graph:
     /// what evaluating the gradient's graph (`Graph.gradientNode`) gives, the seed and the
-    /// zeros where f does not depend on x made by the same ops.
-    func gradient(_ n: Int, values: NodeMap<Value>) throws -> Value {
+    /// zeros where f does not depend on x made by the same ops. The sweep simplifies by
+    /// value (`1·g` is `g`, `0 + g` is `g`) where the graph simplifies only literal nodes;
+    /// the two agree bit for bit, and warn alike, unless some value on the way is a
+    /// zero, an infinity, a NaN or a symbol: then the gradient's graph is built and
+    /// evaluated after all, as it was before there was a sweep here.
+    mutating func gradient(_ n: Int, values: NodeMap<Value>) throws -> Value {
         let f = graph.nodes[n].inputs[0]
         let x = graph.nodes[n].inputs[1]
         guard let fv = values[f], let xv = values[x] else { throw EvalError("grad: missing values") }
@@ -194,10 +198,27 @@ public struct Evaluator {
         let dep = graph.dependsOn(x, order: order)
         guard dep[f] == true else { return try Op.mul.evaluate([try Op.zerosLike.evaluate([xv]), seed]) }
         // A rank-0 seed is the number 1 (the scalar tape takes numbers).
+        let special = SpecialValues()
         let (adj, _) = try Sweeps.reverseValues(
-            graph: graph, order: order, values: values, output: f, seed: seed.shape.isEmpty ? .number(1) : seed, dep: dep)
+            graph: graph, order: order, values: values, output: f, seed: seed.shape.isEmpty ? .number(1) : seed, dep: dep,
+            watch: special)
+        if special.seen { return try gradientByGraph(n, values: values) }
         guard let g = adj[x] else { return try Op.zerosLike.evaluate([xv]) }
         return g
+    }
+
+    /// ∂f/∂x of a `.gradient` node by building the gradient's graph and evaluating it,
+    /// its warnings kept with this evaluation's.
+    mutating func gradientByGraph(_ n: Int, values: NodeMap<Value>) throws -> Value {
+        let node = graph.nodes[n]
+        let g = try graph.gradientNode(of: node.inputs[0], wrt: node.inputs[1], origin: node.origin, call: node.call)
+        var ev = Evaluator(graph: graph, leafValue: leafValue)
+        ev.interrupted = interrupted
+        ev.known = values
+        let vs = try ev.run(graph.order([g]))
+        warnings += ev.warnings
+        guard let v = vs[g] else { throw EvalError("grad: no value") }
+        return v
     }
 
     /// The Jacobian of node `inputs[0]` with respect to leaf `inputs[1]`: rows are the

@@ -40,11 +40,33 @@ extension Algebra {
     }
 }
 
+/// Set when a sweep meets a zero, an infinity, a NaN or a symbol (see `Sweeps
+/// .reverseValues(…, watch:)`): the values where simplifying by value (`1·g` is `g`) and
+/// building the graph (which simplifies only literal nodes) can differ, in the sign of a
+/// zero or in a warning.
+public final class SpecialValues {
+    public private(set) var seen = false
+    public init() {}
+    func note(_ v: Value) {
+        if seen { return }
+        switch v {
+        case .number(let x): seen = x == 0 || !x.isFinite
+        case .num(let t): seen = t.data.contains { $0 == 0 || !$0.isFinite }
+        case .sym: seen = true
+        }
+    }
+    func note(_ x: Double) {
+        if !seen, x == 0 || !x.isFinite { seen = true }
+    }
+}
+
 /// Numbers (or symbols) computed at once.
 public struct ValueAlgebra: Algebra {
     public init() {}
     /// How many ops were applied: the cost of a sweep.
     public var operations = 0
+    /// Where to note every operand and result that is special (`SpecialValues`).
+    var watch: SpecialValues?
     public mutating func apply(_ op: Op, _ args: [Value]) throws -> Value {
         operations += 1
         switch op {
@@ -53,10 +75,13 @@ public struct ValueAlgebra: Algebra {
             if args[0].shape == args[1].shape { return args[0] }
         default: break
         }
-        return try op.evaluate(args)
+        let r = try op.evaluate(args)
+        watch?.note(r)
+        return r
     }
     public mutating func literal(_ x: Double) -> Value { .scalar(x) }
     public func isLiteral(_ t: Value, _ x: Double) -> Bool {
-        Op.inlineNumber(t) == x
+        watch?.note(t)
+        return Op.inlineNumber(t) == x
     }
 }
