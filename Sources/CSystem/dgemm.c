@@ -14,11 +14,15 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111 };
 static dgemm_fn dgemm;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void load(void) {
+void graphrepl_blas_configure(void) {
     /* One thread unless the user asks for more: the products graphrepl computes are
        small enough that a pool's start-up and spinning cost more than it saves
-       (docs/BENCHMARKS.md). */
+       (docs/BENCHMARKS.md). Set at start-up, before any other thread runs: OpenBLAS
+       reads it when it is loaded, perhaps on the preload thread. */
     setenv("OPENBLAS_NUM_THREADS", "1", 0);
+}
+
+static void load(void) {
     static const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libcblas.so.3"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         void *lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);

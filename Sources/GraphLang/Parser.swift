@@ -220,35 +220,19 @@ public struct Parser {
     // MARK: - Expressions
 
     /// Binding power of an infix operator (higher binds tighter).
-    /// `infix` by token tag.
+    /// The infix operators: token, operator, binding power.
+    static let operators: [(Token.Kind, BinaryOp, Int)] = [
+        (.equalEqual, .eq, 1), (.bangEqual, .ne, 1), (.tildeEqual, .approx, 1), (.less, .lt, 1), (.lessEqual, .le, 1),
+        (.greater, .gt, 1), (.greaterEqual, .ge, 1), (.plus, .add, 2), (.minus, .sub, 2), (.star, .mul, 3),
+        (.slash, .div, 3), (.at, .matmul, 3), (.caret, .pow, 5),
+    ]
+
+    /// The operator and binding power of each token tag that is an infix operator.
     static let infixByTag: [(BinaryOp, Int)?] = {
         var t = [(BinaryOp, Int)?](repeating: nil, count: 256)
-        let kinds: [Token.Kind] = [
-            .equalEqual, .bangEqual, .tildeEqual, .less, .lessEqual, .greater, .greaterEqual, .plus, .minus, .star,
-            .slash, .at, .caret,
-        ]
-        for k in kinds { t[Int(k.tag)] = infix(k) }
+        for (k, op, power) in operators { t[Int(k.tag)] = (op, power) }
         return t
     }()
-
-    static func infix(_ k: Token.Kind) -> (BinaryOp, Int)? {
-        switch k {
-        case .equalEqual: return (.eq, 1)
-        case .bangEqual: return (.ne, 1)
-        case .tildeEqual: return (.approx, 1)
-        case .less: return (.lt, 1)
-        case .lessEqual: return (.le, 1)
-        case .greater: return (.gt, 1)
-        case .greaterEqual: return (.ge, 1)
-        case .plus: return (.add, 2)
-        case .minus: return (.sub, 2)
-        case .star: return (.mul, 3)
-        case .slash: return (.div, 3)
-        case .at: return (.matmul, 3)
-        case .caret: return (.pow, 5)
-        default: return nil
-        }
-    }
 
     public mutating func expression() throws -> ExprID { try parse(0) }
 

@@ -34,6 +34,7 @@ func interpreter() -> Interpreter {
 
 // The memory settings graphrepl itself runs with.
 graphrepl_tune_malloc()
+graphrepl_blas_configure()
 let filter = CommandLine.arguments.dropFirst().first
 
 // 1. A script of 100 000 definitions, parsed and run.

@@ -135,6 +135,7 @@ struct GraphREPL {
 
     static func main() -> Int32 {
         graphrepl_tune_malloc()
+        graphrepl_blas_configure()
         switch parse(Array(CommandLine.arguments.dropFirst())) {
         case .exit(let output, let error, let status):
             if !output.isEmpty { StandardOutput.write(output) }

@@ -69,6 +69,12 @@ final class BatchedJacobianTests: XCTestCase {
         }
     }
 
+    func testABatchPastTheBLASSizeStillMatchesThePasses() throws {
+        // 40 passes of a 40 × 40 product: each pass's product is small (the exact loop),
+        // the batch's is not, and must still be computed as each pass computes it.
+        try assertSame("A = uniform([40, 40], -1, 1)\nx = uniform([40], -1, 1)\ny = tanh(A @ tanh(A @ x))", y: "y", xs: ["x"])
+    }
+
     func testSymbolsGoPassByPass() throws {
         let r = try both("x = [1, 2]\ny = [a * x[1], x[2] ^ 2]", y: "y", xs: ["x"])
         XCTAssertEqual(r.batched, r.passes)

@@ -42,7 +42,9 @@ final class ShownGradientTests: XCTestCase {
             "grad(0 * a - a * 0, a)", "1 / grad(a * 0 + 0 * b, [a, b])", "grad(sum(x * 0), x)", "grad(log(x - 0.5)[1], x)",
         ]
         func warnings(_ h: Harness) -> [String] {
-            h.err.split(separator: "\n").filter { $0.contains("warning:") }.map { String($0.split(separator: "warning:").last ?? "") }
+            h.err.split(separator: "\n").filter { $0.contains("warning:") }.map {
+                String($0.split(separator: "warning:").last ?? "")
+            }
         }
         for expr in cases {
             let shown = Harness()

@@ -10,6 +10,10 @@
    caller then computes it itself). */
 int graphrepl_dgemm(int m, int n, int k, const double *a, const double *b, double *c);
 
+/* Asks OpenBLAS for one thread unless OPENBLAS_NUM_THREADS is set: call at start-up,
+   before any other thread (it sets an environment variable). */
+void graphrepl_blas_configure(void);
+
 /* Starts loading OpenBLAS on a thread of its own, once, and returns at once: called when
    large numbers are on their way in (a big CSV file), so that the library is ready by the
    first large product instead of costing it about 2 ms. */

@@ -7,8 +7,9 @@
 ///
 /// Every op on a batch is the same op applied to each pass's slice, as the pass would
 /// apply it, except the matrix product, which multiplies the same rows and columns in the
-/// same order as one pass does (so the small products of a teaching session come out
-/// bit for bit as the passes give them). Numbers only: symbols go pass by pass.
+/// same order as one pass does, with OpenBLAS only where one pass would use it (so a
+/// Jacobian comes out bit for bit as the passes give it). Numbers only: symbols go pass
+/// by pass.
 struct BatchAlgebra: Algebra {
     /// A batch of `batch` tensors of one shape, stored one after the other.
     struct Batch {
@@ -135,7 +136,7 @@ struct BatchAlgebra: Algebra {
                 return nil
             }
             let (p, q, r) = (g.shape[0], g.shape[1], ot.shape[1])
-            let c = try matmulDouble(g.data, ot.data, batch * p, q, r)
+            let c = try product(g.data, ot.data, batch * p, q, r, onePass: p * q * r)
             return Batch(batch: batch, shape: [p, r], data: c)
         case (.plain(let o), .batched(let g)):
             // O (p×q) @ each G_b (q×r): O @ [G_0 | G_1 | …] (q × B·r), then the columns of
@@ -151,7 +152,7 @@ struct BatchAlgebra: Algebra {
                     for j in 0..<r { x[k * wide + b * r + j] = g.data[(b * q + k) * r + j] }
                 }
             }
-            let c = try matmulDouble(ot.data, x, p, q, wide)
+            let c = try product(ot.data, x, p, q, wide, onePass: p * q * r)
             var out = [Double](repeating: 0, count: batch * p * r)
             for b in 0..<batch {
                 for i in 0..<p {
@@ -162,6 +163,12 @@ struct BatchAlgebra: Algebra {
         default:
             return nil
         }
+    }
+
+    /// The product as one pass would compute it: OpenBLAS only where one pass's product
+    /// would go to it too, the exact loop otherwise (so the batch gives the same bits).
+    func product(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int, onePass: Int) throws -> [Double] {
+        onePass >= blasThreshold ? try matmulDouble(a, b, m, k, n) : try matmulLoop(a, b, m, k, n)
     }
 
     func literal(_ x: Double) -> T { .plain(.scalar(x)) }
@@ -180,17 +187,18 @@ extension Evaluator {
         graph: Graph, order: [Int], y: Int, xs: [Int], values: NodeMap<Value>, yValue: Value, xValues: [Value],
         deps: [NodeMap<Bool>], depAny: NodeMap<Bool>, reverse: Bool, interrupted: () -> Bool
     ) throws -> (grid: [Double], rules: Int)? {
-        var largest = 1
+        // What one pass holds: a cotangent (or tangent) for every node it reaches.
+        var perPass = 1
         for n in order {
             guard let v = values[n], !v.isSymbolic else { return nil }
-            largest = Swift.max(largest, v.count)
+            if depAny[n] == true { perPass += v.count }
         }
         let m = yValue.count
         let nIn = xValues.reduce(0) { $0 + $1.count }
         var grid = [Double](repeating: 0, count: m * nIn)
         var rules = 0
-        // Batches of at most about 4 million numbers per value.
-        let size = Swift.max(1, 4_000_000 / largest)
+        // Batches of at most about 8 million numbers held at once (64 MB).
+        let size = Swift.max(1, 8_000_000 / perPass)
         let value: (Int) -> BatchAlgebra.T = { .plain(values[$0] ?? .scalar(.nan)) }
         func items(_ t: BatchAlgebra.T?, count: Int, like shape: Value) throws -> [[Double]]? {
             guard let t else { return nil }

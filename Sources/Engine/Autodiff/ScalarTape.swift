@@ -95,9 +95,6 @@ struct ScalarTape {
         case .seedOne: return 1
         }
     }
-
-    /// The op of a position, for messages (warnings name it).
-    func op(_ k: Int, graph: Graph) -> Op? { graph.nodes[Int(ids[k])].op }
 }
 
 /// The scalar algebra the tape's rules are written in: `Algebra`'s helpers (which

@@ -238,12 +238,7 @@ struct Compiler {
             case .name:
                 break
             case .negate(let x):
-                let xi = ids[x - lo]
-                if case .literal(let v) = graph.nodes[xi].kind, !v.isSymbolic, let t = v.numeric {
-                    ids[e - lo] = add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, 0)
-                } else {
-                    ids[e - lo] = add(.op(.neg), [xi], p, e, 0)
-                }
+                ids[e - lo] = negation(of: ids[x - lo], p, e, 0)
             case .binary(let b, let l, let r):
                 ids[e - lo] = add(.op(binaryOp(b)), [ids[l - lo], ids[r - lo]], p, e, 0)
             default:
@@ -251,6 +246,15 @@ struct Compiler {
             }
         }
         return ids[root - lo]
+    }
+
+    /// `-x` for the node `x`: a literal negated in place (so `a = -1` stays a number),
+    /// else a `neg` node.
+    mutating func negation(of x: Int, _ p: Program, _ e: ExprID, _ env: Int) -> Int {
+        if case .literal(let v) = graph.nodes[x].kind, !v.isSymbolic, let t = v.numeric {
+            return add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, env)
+        }
+        return add(.op(.neg), [x], p, e, env)
     }
 
     /// The op of a binary operator.
@@ -373,11 +377,7 @@ struct Compiler {
         case .binary(let b, let l, let rr):
             results[k] = op(binaryOp(b), [r(l), r(rr)])
         case .negate(let x):
-            if case .literal(let v) = graph.nodes[r(x)].kind, !v.isSymbolic, let t = v.numeric {
-                results[k] = add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, env)
-            } else {
-                results[k] = op(.neg, [r(x)])
-            }
+            results[k] = negation(of: r(x), p, e, env)
         case .transpose(let x):
             results[k] = op(.transpose, [r(x)])
         case .index(let b, let args) where args.contains(where: { if case .slice = p[$0].kind { true } else { false } }):

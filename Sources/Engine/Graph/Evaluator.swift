@@ -34,9 +34,7 @@ public struct Evaluator {
 
     /// Values of every node in `order` (indexed by node id).
     public mutating func run(_ order: [Int]) throws -> NodeMap<Value> {
-        if overrides.isEmpty, known == nil, order.count >= ScalarTape.minimumNodes, order.count * 8 >= graph.nodes.count,
-            let tape = graph.scalarTape(order), let values = try run(tape)
-        {
+        if overrides.isEmpty, known == nil, let tape = graph.scalarTape(order), let values = try run(tape) {
             return values
         }
         var values = NodeMap<Value>(graphSize: graph.nodes.count, touched: order.count)

@@ -145,8 +145,11 @@ public final class Graph: @unchecked Sendable {
 
     public init() {}
 
-    /// The scalar tape of `order` (see `ScalarTape`), nil when some node is not a scalar op.
+    /// The scalar tape of `order` (see `ScalarTape`) when it is worth one (large enough,
+    /// and a good part of the graph, so its arrays by node id pay off); nil when not, or
+    /// when some node is not a scalar op.
     func scalarTape(_ order: [Int]) -> ScalarTape? {
+        guard order.count >= ScalarTape.minimumNodes, order.count * 8 >= nodes.count else { return nil }
         if let c = tapeCache, c.order == order { return c.tape }
         let t = ScalarTape(graph: self, order: order)
         tapeCache = (order, t)

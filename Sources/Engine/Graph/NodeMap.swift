@@ -18,23 +18,6 @@ public struct NodeMap<T> {
         sparse = [:]
     }
 
-    /// A dense map from its storage, one entry per node of the graph.
-    init(dense: [T?]) {
-        isDense = true
-        self.dense = dense
-        sparse = [:]
-    }
-
-    /// A dense map of `graphSize` entries, entry i `make(i)`, initialized in one pass
-    /// (no entry is written twice, so nothing is destroyed on the way).
-    static func filled(graphSize: Int, _ make: (Int) -> T?) -> NodeMap<T> {
-        let dense = [T?](unsafeUninitializedCapacity: graphSize) { buffer, count in
-            for i in 0..<graphSize { (buffer.baseAddress! + i).initialize(to: make(i)) }
-            count = graphSize
-        }
-        return NodeMap(dense: dense)
-    }
-
     /// `true` for each of `ids`: a sweep's "every node counts" dependency map.
     public static func marking(_ ids: some Collection<Int>, graphSize: Int) -> NodeMap<Bool> {
         var m = NodeMap<Bool>(graphSize: graphSize, touched: ids.count)

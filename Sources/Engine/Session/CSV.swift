@@ -22,7 +22,6 @@ public enum CSV {
         var width: Int?
         var rowCount = 0
         var problems: [String] = []
-        var skippedHeader = false
     }
 
     /// The two halves' rows, set from two threads.
@@ -98,7 +97,6 @@ public enum CSV {
             if let (k, text) = bad {
                 // The first line may be a header: names rather than numbers.
                 if firstLine && lineNumber == 1 && k == 1 && out.rowCount == 0 && out.problems.isEmpty {
-                    out.skippedHeader = true
                     continue
                 }
                 out.problems.append("line \(lineNumber): field \(k) '\(text)' is not a number")
@@ -140,8 +138,8 @@ public enum CSV {
             DispatchQueue.concurrentPerform(iterations: 2) { k in
                 halves.set(k, CSV.rows(bytes, k == 0 ? 0..<cut : (cut + 1)..<bytes.count, firstLine: k == 0))
             }
-            if let a = halves.get(0), let b = halves.get(1), a.problems.isEmpty, b.problems.isEmpty, !b.skippedHeader,
-                a.width != nil, a.width == b.width
+            if let a = halves.get(0), let b = halves.get(1), a.problems.isEmpty, b.problems.isEmpty, a.width != nil,
+                a.width == b.width
             {
                 part = a
                 part.data.append(contentsOf: b.data)
