@@ -80,8 +80,7 @@ extension Sweeps {
         graph: Graph, order: [Int], values: NodeMap<Value>, output: Int, seed: Value, dep: NodeMap<Bool>,
         visit: ((Int, Value) -> Void)? = nil, watch: SpecialValues? = nil
     ) throws -> (adjoints: NodeMap<Value>, rules: Int) {
-        if visit == nil, case .number(let s) = seed, let tape = graph.scalarTape(order)
-        {
+        if visit == nil, case .number(let s) = seed, let tape = graph.scalarTape(order) {
             var x = [Double](repeating: 0, count: graph.nodes.count)
             var scalars = true
             // The values of a scalar tape are already doubles (a seed's rank-0 tensor
