@@ -6,23 +6,16 @@ public enum DecimalReader {
     /// Powers of ten that a Double holds exactly.
     static let exactPowersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
 
-    #if arch(x86_64) && !os(Windows)
-        /// Powers of ten that an 80-bit float (64-bit significand) holds exactly.
-        static let exactPowersOfTen80: [Float80] = (0...27).map { k in (0..<k).reduce(Float80(1)) { r, _ in r * 10 } }
-    #endif
-
     /// The number written in `bytes[start..<end]` as `[+|-]digits[.digits][(e|E)[+|-]digits]`
     /// (digits on at least one side of the point), or nil: when the bytes are not of
     /// that form, or when reading them exactly needs `strtod`.
     ///
-    /// With at most 19 significant digits m and a power of ten 10^q:
+    /// With at most 19 significant digits m and a power of ten 10^q, |q| ≤ 27:
     /// - m < 2^53 and |q| ≤ 22: m and 10^|q| are exact doubles and one multiplication or
     ///   division rounds once, correctly (Clinger's fast path);
-    /// - |q| ≤ 27: the same in 80-bit floats, exact operands, one rounding to 64 bits,
-    ///   then a rounding to 53. The second rounding can only go wrong when the 80-bit
-    ///   result is exactly halfway between two doubles (a halfway point is an 80-bit
-    ///   number, so none can lie strictly between the true value and its nearest 80-bit
-    ///   float); that case, and results outside the normal doubles, go to `strtod`.
+    /// - otherwise `scaled`: integer products to 192 bits, exact for q ≥ 0 and decided
+    ///   for q < 0 unless a carry could change the result (under 1 % of numbers, and every
+    ///   exact halfway value): those go to `strtod`.
     public static func read(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
         var i = start
         var negative = false
@@ -86,19 +79,84 @@ public enum DecimalReader {
             let v = scale >= 0 ? x * exactPowersOfTen[scale] : x / exactPowersOfTen[-scale]
             return negative ? -v : v
         }
-        #if arch(x86_64) && !os(Windows)
-            guard scale >= -27, scale <= 27 else { return nil }
-            let x = Float80(m)
-            let r = scale >= 0 ? x * exactPowersOfTen80[scale] : x / exactPowersOfTen80[-scale]
-            // m < 2^64 and |q| ≤ 27 keep r among the normal doubles; it must not be
-            // exactly halfway between two of them (the 11 bits below a double's 52 are
-            // then 100 0000 0000).
-            guard r.significandBitPattern & 0x7FF != 0x400 else { return nil }
-            let v = Double(r)
-            return negative ? -v : v
-        #else
-            return nil
-        #endif
+        guard scale >= -27, scale <= 27 else { return nil }
+        guard let v = scaled(m, scale) else { return nil }
+        return negative ? -v : v
+    }
+
+    /// 10^k for k in 0...27, normalized to 128 bits (top bit set): exact, as 10^27 < 2^90.
+    static let powersOfTen128: [(value: UInt128, bits: Int)] = (0...27).map { k in
+        var p: UInt128 = 1
+        for _ in 0..<k { p *= 10 }
+        let bits = 128 - p.leadingZeroBitCount
+        return (p << (128 - bits), bits)
+    }
+
+    /// floor(2^(128 + b) / 10^k) for k in 1...27, where 2^b ≤ 10^k < 2^(b+1): the
+    /// reciprocal of 10^k to 128 bits (top bit set), by long division.
+    static let reciprocalsOfTen128: [(value: UInt128, b: Int)] = (0...27).map { k in
+        guard k > 0 else { return (0, 0) }
+        var d: UInt128 = 1
+        for _ in 0..<k { d *= 10 }
+        let b = 127 - d.leadingZeroBitCount
+        var q: UInt128 = 0
+        var r: UInt128 = 0
+        // The bits of 2^(128 + b), from the top: a one, then 128 + b zeros.
+        for i in 0...(128 + b) {
+            r = (r << 1) | (i == 0 ? 1 : 0)
+            q <<= 1
+            if r >= d {
+                r -= d
+                q |= 1
+            }
+        }
+        return (q, b)
+    }
+
+    /// m × 10^q (m ≠ 0, |q| ≤ 27) correctly rounded, from integer arithmetic alone: m,
+    /// normalized to 64 bits, times 10^q to 128 bits gives a 192-bit product whose top
+    /// 64 bits hold the double's 53 and the rounding bits. For q ≥ 0 the product is
+    /// exact. For q < 0 the reciprocal is rounded down, so the true product exceeds the
+    /// computed one by less than 2^64: the top bits are right, and the rounding is
+    /// decided, unless the middle 64 bits are all ones (a carry could reach the top, as
+    /// it does for an exact halfway value): then nil, for the caller to decide otherwise.
+    static func scaled(_ m: UInt64, _ q: Int) -> Double? {
+        let s = m.leadingZeroBitCount
+        let w = m << UInt64(s)
+        let t: UInt128
+        let e0: Int
+        if q >= 0 {
+            (t, e0) = (powersOfTen128[q].value, powersOfTen128[q].bits - s - 128)
+        } else {
+            let r = reciprocalsOfTen128[-q]
+            (t, e0) = (r.value, -r.b - s - 128)
+        }
+        // w × t = hi·2^128 + mid·2^64 + lo.
+        let a = w.multipliedFullWidth(by: UInt64(truncatingIfNeeded: t >> 64))
+        let c = w.multipliedFullWidth(by: UInt64(truncatingIfNeeded: t))
+        let (mid, carry) = a.low.addingReportingOverflow(c.high)
+        let hi = a.high + (carry ? 1 : 0)
+        let lo = c.low
+        let shift: UInt64 = hi >> 63 == 1 ? 11 : 10
+        var mantissa = hi >> shift
+        let rest = hi & ((1 << shift) - 1)
+        let half: UInt64 = 1 << (shift - 1)
+        let up: Bool
+        if q >= 0 {
+            up = rest > half || (rest == half && (mid != 0 || lo != 0 || mantissa & 1 == 1))
+        } else {
+            guard mid != UInt64.max else { return nil }
+            up = rest >= half
+        }
+        var exponent = e0 + 128 + Int(shift)
+        if up {
+            mantissa += 1
+            if mantissa == 1 << 53 {
+                mantissa = 1 << 52
+                exponent += 1
+            }
+        }
+        return Double(sign: .plus, exponent: exponent, significand: Double(mantissa))
     }
 
     /// The value of the eight bytes at `p` when all are decimal digits (the first the
