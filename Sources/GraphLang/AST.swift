@@ -87,7 +87,12 @@ public final class Program: Sendable {
                 if out.count == 32 { seen = Set(out) }
             }
         }
-        var stack = [root]
+        // Room for a line's worth of names and pending children, so neither array
+        // grows a step at a time.
+        out.reserveCapacity(8)
+        var stack: [ExprID] = []
+        stack.reserveCapacity(32)
+        stack.append(root)
         while let id = stack.popLast() {
             switch nodes[id].kind {
             case .name(let n):

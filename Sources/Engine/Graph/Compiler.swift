@@ -18,8 +18,10 @@ struct Compiler {
     /// addressing with a multiplicative hash, since a definition looks up and records a
     /// few dozen keys and a general dictionary's hashing cost more than the compiling.
     struct ResultTable {
-        private var keys: [Key?] = Array(repeating: nil, count: 32)
-        private var values: [Int] = Array(repeating: 0, count: 32)
+        /// Empty until the first key is recorded (a definition of plain arithmetic
+        /// records none), then a power of two long.
+        private var keys: [Key?] = []
+        private var values: [Int] = []
         private var count = 0
 
         @inline(__always)
@@ -32,6 +34,7 @@ struct Compiler {
 
         subscript(_ k: Key) -> Int? {
             get {
+                if keys.isEmpty { return nil }
                 let mask = keys.count - 1
                 var i = ResultTable.slot(k, mask)
                 while let kk = keys[i] {
@@ -62,8 +65,8 @@ struct Compiler {
         mutating func grow() {
             let oldKeys = keys
             let oldValues = values
-            keys = Array(repeating: nil, count: oldKeys.count * 2)
-            values = Array(repeating: 0, count: oldKeys.count * 2)
+            keys = Array(repeating: nil, count: Swift.max(32, oldKeys.count * 2))
+            values = Array(repeating: 0, count: Swift.max(32, oldKeys.count * 2))
             count = 0
             for (k, v) in zip(oldKeys, oldValues) { if let k { self[k] = v } }
         }

@@ -34,12 +34,30 @@ public struct Evaluator {
 
     /// Values of every node in `order` (indexed by node id).
     public mutating func run(_ order: [Int]) throws -> NodeMap<Value> {
-        if overrides.isEmpty, known == nil, let tape = graph.scalarTape(order), let values = try run(tape) {
-            return values
+        var fromTape: NodeMap<Value>?
+        var start = 0
+        if overrides.isEmpty, known == nil, order.count >= ScalarTape.minimumNodes {
+            // The scalar ops before the first shown gradient or Jacobian (`print f,
+            // grad(f, x)`) go on a tape; those nodes, and what follows them in the
+            // order, are computed below from its values.
+            let p =
+                graph.nodes.withUnsafeBufferPointer { nodes in
+                    order.firstIndex {
+                        switch nodes[$0].kind {
+                        case .gradient, .jacobian: return true
+                        default: return false
+                        }
+                    }
+                } ?? order.count
+            if let tape = graph.scalarTape(p == order.count ? order : Array(order[..<p])), let v = try run(tape) {
+                if p == order.count { return v }
+                fromTape = v
+                start = p
+            }
         }
-        var values = NodeMap<Value>(graphSize: graph.nodes.count, touched: order.count)
+        var values = fromTape ?? NodeMap<Value>(graphSize: graph.nodes.count, touched: order.count)
         var count = 0
-        for n in order {
+        for n in order[start...] {
             count += 1
             if count & 0x3FF == 0, interrupted() { throw Interrupted() }
             if !overrides.isEmpty, let v = overrides[n] {

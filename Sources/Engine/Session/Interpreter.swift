@@ -207,7 +207,13 @@ public final class Interpreter {
         case .print(let exprs):
             for e in exprs { session.precompile(p.names(in: e)) }
             var parts: [String] = []
-            try session.graph.scratch { for e in exprs { parts.append(format(try evaluate(p, e))) } }
+            try session.graph.scratch {
+                if exprs.count > 1, let values = try valuesTogether(p, exprs) {
+                    parts = values.map(format)
+                } else {
+                    for e in exprs { parts.append(format(try evaluate(p, e))) }
+                }
+            }
             write(parts.joined(separator: " ") + "\n")
             noteLikelyTypos(p, exprs)
         case .expression(let e):
@@ -231,6 +237,31 @@ public final class Interpreter {
     public func evaluate(_ p: Program, _ e: ExprID, feeds: [String: Value] = [:], symbolic: Bool = false) throws -> Value {
         let id = try session.compile(p, e, lazyGradients: Interpreter.derivativesStandAlone(p, e))
         return try value(of: id, feeds: feeds, symbolic: symbolic)
+    }
+
+    /// The values of several expressions (a `print`'s items) from one evaluation of all
+    /// of them, where they share nodes (`print f, grad(f, x)`): what evaluating them one
+    /// after another gives, since each item's cone comes whole in the order before what
+    /// only later items need, and a warning of a node they share is shown once. When an
+    /// item does not compile or the evaluation fails, nil, and nothing is reported: the
+    /// items are then evaluated one after another, for the same error as before.
+    func valuesTogether(_ p: Program, _ exprs: [ExprID]) throws -> [Value]? {
+        let notes = session.notes.count
+        var warnings: [Diagnostic] = []
+        do {
+            let ids = try exprs.map { try session.compile(p, $0, lazyGradients: Interpreter.derivativesStandAlone(p, $0)) }
+            let values = try session.evaluate(ids, warnings: &warnings, interrupted: interrupted)
+            let out = ids.compactMap { values[$0] }
+            if out.count == ids.count {
+                warn(warnings)
+                return out
+            }
+        } catch let e as Interrupted {
+            throw e
+        } catch {}
+        // Compiling again leaves its notes again.
+        session.notes.removeSubrange(notes...)
+        return nil
     }
 
     /// Whether no derivative in `e` is taken of an expression holding another derivative
