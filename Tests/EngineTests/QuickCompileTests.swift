@@ -58,4 +58,24 @@ final class QuickCompileTests: XCTestCase {
             XCTAssertEqual(s.graph.nodes.count, before, "\(expr): no node made before giving up")
         }
     }
+
+    /// A node's inputs are held in place up to two, in an array beyond: the same ids,
+    /// in the same order, either way, and the graph's flat edges agree with them.
+    func testNodeInputsHoldEveryIdInOrder() {
+        for ids in [[], [7], [3, 0], [5, 1, 4], [2, 2, 2, 9, 0]] {
+            let inputs = NodeInputs(ids)
+            XCTAssertEqual(inputs.count, ids.count, "\(ids)")
+            XCTAssertEqual(Array(inputs), ids)
+            XCTAssertEqual(inputs.array, ids)
+            XCTAssertEqual(inputs.enumerated().map { $0.offset }, Array(ids.indices))
+        }
+        XCTAssertEqual(Array(NodeInputs(4, 6)), [4, 6])
+        XCTAssertEqual(Array(NodeInputs(0)), [0])
+        let g = Graph()
+        for ids in [[], [0], [0, 1], [0, 1, 2], [3, 2, 1, 0]] { g.append(Node(kind: .op(.stack), inputs: ids)) }
+        for n in g.nodes.indices {
+            let flat = g.edges[Int(g.edgeStart[n])..<Int(g.edgeStart[n + 1])].map { Int($0) }
+            XCTAssertEqual(flat, Array(g.nodes[n].inputs), "node \(n)")
+        }
+    }
 }

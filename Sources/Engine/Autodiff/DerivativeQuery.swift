@@ -250,13 +250,13 @@ public final class DerivativeQuery {
                 var t: [Int: Int] = [graph.pathInputs(parent)[slot]: b.literal(1)]
                 for n in graph.order([parent]) where n == parent || graph.isInsideComposite(n) {
                     guard case .op(let inner) = graph.nodes[n].kind else { continue }
-                    let ins = graph.nodes[n].inputs
+                    let ins = graph.nodes[n].inputs.array
                     let ts = ins.enumerated().map { i, c in inner.isDifferentiableInput(i) ? t[c] : nil }
                     if ts.contains(where: { $0 != nil }), let r = try inner.jvp(&b, ins, n, ts) { t[n] = r }
                 }
                 tangent = t[parent]
             } else {
-                let ins = graph.nodes[parent].inputs
+                let ins = graph.nodes[parent].inputs.array
                 var t = [Int?](repeating: nil, count: ins.count)
                 t[slot] = b.literal(1)
                 tangent = try op.jvp(&b, ins, parent, t)
@@ -370,7 +370,7 @@ public final class DerivativeQuery {
                 name[n] = dotted(n)
                 rule = "seed: \(dotted(x)) = 1"
             } else {
-                let ins = graph.composite(resultOf: n)?.arguments ?? graph.nodes[n].inputs
+                let ins = graph.composite(resultOf: n)?.arguments ?? graph.nodes[n].inputs.array
                 let ts = ins.enumerated().map { i, c -> String? in
                     if let op = graph.nodes[n].op, graph.composite(resultOf: n) == nil, !op.isDifferentiableInput(i) {
                         return nil
@@ -437,7 +437,7 @@ public final class DerivativeQuery {
                     if let t = b.adjointNotation(i, note, adjoint: zbar) { contributions[c, default: []].append(t) }
                 }
             } else if case .op(let op) = graph.nodes[n].kind {
-                let ins = graph.nodes[n].inputs
+                let ins = graph.nodes[n].inputs.array
                 let note = notation(n, inputs: ins)
                 for (i, c) in ins.enumerated() where op.isDifferentiableInput(i) && dep[c] == true {
                     if case .softmax = op, let f = fused[n] {

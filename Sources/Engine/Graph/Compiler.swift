@@ -115,7 +115,11 @@ struct Compiler {
     }
 
     mutating func add(_ kind: Node.Kind, _ inputs: [Int], _ p: Program, _ e: ExprID, _ env: Int) -> Int {
-        graph.append(Node(kind: kind, inputs: inputs, origin: Origin(program: p, expr: e), call: envCalls[env]))
+        add(kind, NodeInputs(inputs), p, e, env)
+    }
+
+    mutating func add(_ kind: consuming Node.Kind, _ inputs: NodeInputs, _ p: Program, _ e: ExprID, _ env: Int) -> Int {
+        graph.append(kind: kind, inputs: inputs, origin: Origin(program: p, expr: e), call: envCalls[env])
     }
 
     /// The node of a top-level name, compiling it if needed.
@@ -237,13 +241,13 @@ struct Compiler {
         for e in lo...root {
             switch p[e].kind {
             case .number(let v):
-                ids[e - lo] = add(.literal(.scalar(v)), [], p, e, 0)
+                ids[e - lo] = add(.literal(.scalar(v)), NodeInputs(), p, e, 0)
             case .name:
                 break
             case .negate(let x):
                 ids[e - lo] = negation(of: ids[x - lo], p, e, 0)
             case .binary(let b, let l, let r):
-                ids[e - lo] = add(.op(binaryOp(b)), [ids[l - lo], ids[r - lo]], p, e, 0)
+                ids[e - lo] = add(.op(binaryOp(b)), NodeInputs(ids[l - lo], ids[r - lo]), p, e, 0)
             default:
                 return nil  // excluded above
             }
@@ -257,7 +261,7 @@ struct Compiler {
         if case .literal(let v) = graph.nodes[x].kind, !v.isSymbolic, let t = v.numeric {
             return add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, env)
         }
-        return add(.op(.neg), [x], p, e, env)
+        return add(.op(.neg), NodeInputs(x), p, e, env)
     }
 
     /// The op of a binary operator.

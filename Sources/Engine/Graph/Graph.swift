@@ -38,12 +38,26 @@ public struct Node: Sendable {
         case gradient
     }
     public var kind: Kind
-    public var inputs: [Int]
+    public var inputs: NodeInputs
     /// The definition this node is the value of (`c` in `c = a + b`).
     public var name: String?
     public var origin: Origin?
     /// The user-function call whose body made this node, for drawing module boxes.
     public var call: Int?
+
+    public init(
+        kind: consuming Kind, inputs: NodeInputs, name: consuming String? = nil, origin: consuming Origin? = nil, call: Int? = nil
+    ) {
+        self.kind = kind
+        self.inputs = inputs
+        self.name = name
+        self.origin = origin
+        self.call = call
+    }
+
+    public init(kind: Kind, inputs: [Int], name: String? = nil, origin: Origin? = nil, call: Int? = nil) {
+        self.init(kind: kind, inputs: NodeInputs(inputs), name: name, origin: origin, call: call)
+    }
 
     public var op: Op? {
         if case .op(let o) = kind { return o }
@@ -53,6 +67,50 @@ public struct Node: Sendable {
         if case .leaf(let n, let k) = kind { return (n, k) }
         return nil
     }
+}
+
+/// A node's inputs: up to two held in place (every scalar op's), more in an array, so
+/// that making a node of arithmetic allocates nothing for its inputs.
+public struct NodeInputs: RandomAccessCollection, Sendable {
+    /// The first two inputs, -1 where there is none; unused when `more` is set.
+    var a: Int32
+    var b: Int32
+    /// Every input, when there are more than two.
+    var more: [Int]?
+
+    public init() {
+        (a, b, more) = (-1, -1, nil)
+    }
+    public init(_ x: Int) {
+        (a, b, more) = (Int32(truncatingIfNeeded: x), -1, nil)
+    }
+    public init(_ x: Int, _ y: Int) {
+        (a, b, more) = (Int32(truncatingIfNeeded: x), Int32(truncatingIfNeeded: y), nil)
+    }
+    public init(_ ids: [Int]) {
+        switch ids.count {
+        case 0: self.init()
+        case 1: self.init(ids[0])
+        case 2: self.init(ids[0], ids[1])
+        default: self.init(more: ids)
+        }
+    }
+    private init(more: [Int]) {
+        (a, b, self.more) = (-1, -1, more)
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int {
+        if let more { return more.count }
+        return b >= 0 ? 2 : a >= 0 ? 1 : 0
+    }
+    public subscript(_ i: Int) -> Int {
+        if let more { return more[i] }
+        precondition(i >= 0 && i < endIndex, "input index out of range")
+        return Int(i == 0 ? a : b)
+    }
+    /// The inputs as an array.
+    public var array: [Int] { more ?? Array(self) }
 }
 
 extension Op {
@@ -108,7 +166,7 @@ extension Graph {
     /// The inputs a path follows into `n`: the node's own, or a composite's distinct
     /// arguments (`dot(y, y)` is one step from y, its partial the total through both).
     public func pathInputs(_ n: Int) -> [Int] {
-        guard let args = composite(resultOf: n)?.arguments else { return nodes[n].inputs }
+        guard let args = composite(resultOf: n)?.arguments else { return nodes[n].inputs.array }
         var seen = Set<Int>()
         return args.filter { seen.insert($0).inserted }
     }
@@ -163,12 +221,30 @@ public final class Graph: @unchecked Sendable {
     var edges: [Int32] = []
 
     @discardableResult
-    func append(_ node: Node) -> Int {
-        precondition(edges.count + node.inputs.count < Int(Int32.max), "graph too large")
+    func append(_ node: consuming Node) -> Int {
+        let inputs = node.inputs
+        appendEdges(inputs)
         nodes.append(node)
-        for c in node.inputs { edges.append(Int32(truncatingIfNeeded: c)) }
-        edgeStart.append(Int32(truncatingIfNeeded: edges.count))
         return nodes.count - 1
+    }
+
+    /// A node made in place at the end of the graph: no copy of it, or of its fields,
+    /// which cost more than the rest of making it.
+    func append(kind: consuming Node.Kind, inputs: NodeInputs, origin: consuming Origin?, call: Int?) -> Int {
+        appendEdges(inputs)
+        nodes.append(Node(kind: kind, inputs: inputs, origin: origin, call: call))
+        return nodes.count - 1
+    }
+
+    private func appendEdges(_ inputs: NodeInputs) {
+        precondition(edges.count + inputs.count < Int(Int32.max) && nodes.count < Int(Int32.max), "graph too large")
+        if let more = inputs.more {
+            for c in more { edges.append(Int32(truncatingIfNeeded: c)) }
+        } else {
+            if inputs.a >= 0 { edges.append(inputs.a) }
+            if inputs.b >= 0 { edges.append(inputs.b) }
+        }
+        edgeStart.append(Int32(truncatingIfNeeded: edges.count))
     }
 
     /// Every node `roots` depend on, inputs before the nodes that use them (iterative
@@ -327,7 +403,7 @@ public final class Graph: @unchecked Sendable {
             }
             // A built-in made of several ops reads as the call the user wrote.
             let composite = self.composite(resultOf: id)
-            let children = composite?.arguments ?? node.inputs
+            let children = composite?.arguments ?? node.inputs.array
             if !expanded {
                 stack.append((id, true))
                 for c in children.reversed() where done[c] == nil { stack.append((c, false)) }
