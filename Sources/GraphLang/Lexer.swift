@@ -8,8 +8,10 @@ public struct Lexer {
     /// Open `(` and `[` not yet closed.
     public private(set) var depth = 0
     var atStatementStart = true
-    var lastKind: Token.Kind = .newline
     public private(set) var diagnostics: [Diagnostic] = []
+    /// The kind of the last string or command token `lex` read: their text is not simply
+    /// the token's span.
+    var payload: Token.Kind = .eof
 
     /// With `commands` false (a command's own arguments), a `:` never starts a command.
     public init(source: SourceFile, range: Range<Int>? = nil, commands: Bool = true) {
@@ -21,19 +23,12 @@ public struct Lexer {
     }
 
     /// Every token up to and including `.eof`.
-    public mutating func tokenize() -> [Token] { tokenizeWithTags().tokens }
-
-    /// Every token up to and including `.eof`, and each one's `Token.Kind.tag`.
-    public mutating func tokenizeWithTags() -> (tokens: [Token], tags: [UInt8]) {
+    public mutating func tokenize() -> [Token] {
         var out: [Token] = []
-        var tags: [UInt8] = []
-        let eof = Token.Kind.eof.tag
         while true {
             let t = next()
-            let tag = t.kind.tag
             out.append(t)
-            tags.append(tag)
-            if tag == eof { return (out, tags) }
+            if t.kind == .eof { return out }
         }
     }
 
@@ -49,13 +44,30 @@ public struct Lexer {
     static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
     public mutating func next() -> Token {
-        let t = scan()
-        atStatementStart = (t.kind == .newline || t.kind == .semicolon)
-        lastKind = t.kind
-        return t
+        let l = nextLexeme()
+        return Token(kind: kind(of: l), span: l.span)
     }
 
-    mutating func scan() -> Token {
+    /// The next token as a tag, a span and, for a number, its value: what the parser
+    /// reads, with no text made for it (a name's text is its span's; a string's and a
+    /// command's are in `payload`).
+    mutating func nextLexeme() -> Lexeme {
+        let l = lex()
+        atStatementStart = l.tag == Token.Kind.newline.tag || l.tag == Token.Kind.semicolon.tag
+        return l
+    }
+
+    /// The kind of a token `nextLexeme` just read.
+    func kind(of l: Lexeme) -> Token.Kind {
+        switch l.tag {
+        case Token.Kind.number(0).tag: return .number(l.number)
+        case Token.Kind.identifier("").tag: return .identifier(String(decoding: bytes[l.span.start..<l.span.end], as: UTF8.self))
+        case Token.Kind.string("").tag, Token.Kind.command(name: "", args: "", argsStart: 0).tag: return payload
+        default: return Token.Kind.withoutPayload[Int(l.tag)]
+        }
+    }
+
+    mutating func lex() -> Lexeme {
         while true {
             // Skip blanks and comments.
             while pos < end {
@@ -70,38 +82,42 @@ public struct Lexer {
                     break
                 }
             }
-            guard pos < end else { return Token(kind: .eof, span: Span(end, end)) }
+            guard pos < end else { return Lexeme(.eof, Span(end, end)) }
             let start = pos
             let c = bytes[pos]
             if c == 10 {
                 pos += 1
                 if depth > 0 { continue }
-                return Token(kind: .newline, span: Span(start, start + 1))
+                return Lexeme(.newline, Span(start, start + 1))
             }
             if c == UInt8(ascii: ":"), atStatementStart, depth == 0 {
-                return scanCommand()
+                let t = scanCommand()
+                payload = t.kind
+                return Lexeme(t.kind.tag, t.span)
             }
             if Lexer.isDigit(c) || (c == UInt8(ascii: ".") && Lexer.isDigit(peek(1))) {
                 return scanNumber()
             }
             if Lexer.isIdentStart(c) {
                 while pos < end, Lexer.isIdentStart(bytes[pos]) || Lexer.isDigit(bytes[pos]) { pos += 1 }
-                return Token(kind: .identifier(source.text(Span(start, pos))), span: Span(start, pos))
+                return Lexeme(Token.Kind.identifier("").tag, Span(start, pos))
             }
             if c == UInt8(ascii: "\"") {
                 pos += 1
                 while pos < end, bytes[pos] != UInt8(ascii: "\""), bytes[pos] != 10 { pos += 1 }
                 if pos < end, bytes[pos] == UInt8(ascii: "\"") {
                     pos += 1
-                    return Token(kind: .string(source.text(Span(start + 1, pos - 1))), span: Span(start, pos))
+                    payload = .string(source.text(Span(start + 1, pos - 1)))
+                    return Lexeme(payload.tag, Span(start, pos))
                 }
                 error("unterminated string", Span(start, pos), notes: ["hint: close it with '\"' on the same line"])
-                return Token(kind: .string(source.text(Span(start + 1, pos))), span: Span(start, pos))
+                payload = .string(source.text(Span(start + 1, pos)))
+                return Lexeme(payload.tag, Span(start, pos))
             }
             pos += 1
-            func tok(_ k: Token.Kind, _ len: Int = 1) -> Token {
+            func tok(_ k: Token.Kind, _ len: Int = 1) -> Lexeme {
                 pos = start + len
-                return Token(kind: k, span: Span(start, start + len))
+                return Lexeme(k.tag, Span(start, start + len))
             }
             switch c {
             case UInt8(ascii: "("): depth += 1; return tok(.leftParen)
@@ -156,7 +172,7 @@ public struct Lexer {
         }
     }
 
-    mutating func scanNumber() -> Token {
+    mutating func scanNumber() -> Lexeme {
         let start = pos
         while pos < end, Lexer.isDigit(bytes[pos]) { pos += 1 }
         if pos < end, bytes[pos] == UInt8(ascii: "."), !(Lexer.isIdentStart(peek(1))) {
@@ -172,7 +188,7 @@ public struct Lexer {
             }
         }
         let value = DecimalReader.read(bytes, start, pos) ?? Double(source.text(Span(start, pos))) ?? .nan
-        return Token(kind: .number(value), span: Span(start, pos))
+        return Lexeme(Token.Kind.number(0).tag, Span(start, pos), number: value)
     }
 
     /// `:name args…` up to `;` or the end of the line, outside brackets and strings.
@@ -211,5 +227,24 @@ public struct Lexer {
         return Token(
             kind: .command(name: name, args: source.text(Span(argsBegin, argsEnd)), argsStart: argsBegin),
             span: Span(start, argsEnd))
+    }
+}
+
+/// A token as the parser reads it: its `Token.Kind.tag`, its span and, for a number,
+/// its value. Nothing in it is counted by reference, so arrays of them are cheap to
+/// fill and to read.
+struct Lexeme {
+    var tag: UInt8
+    var span: Span
+    var number: Double = 0
+
+    init(_ tag: UInt8, _ span: Span, number: Double = 0) {
+        self.tag = tag
+        self.span = span
+        self.number = number
+    }
+
+    init(_ kind: Token.Kind, _ span: Span) {
+        self.init(kind.tag, span)
     }
 }

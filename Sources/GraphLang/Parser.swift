@@ -5,9 +5,14 @@ public struct Parser {
     public static let maxNesting = 256
 
     let source: SourceFile
-    var tokens: [Token]
-    /// Each token's `Token.Kind.tag`.
-    var tags: [UInt8]
+    let bytes: [UInt8]
+    /// The tokens, as arrays of their parts: each one's `Token.Kind.tag`, span, and
+    /// value if it is a number; the kinds of strings and commands by position. A name's
+    /// text is made from its span only where an expression or a statement keeps it.
+    var tags: [UInt8] = []
+    var spans: [Span] = []
+    var numbers: [Double] = []
+    var payloads: [Int: Token.Kind] = [:]
     var index = 0
     var nodes: [ExprNode] = []
     var depth = 0
@@ -17,8 +22,22 @@ public struct Parser {
 
     public init(source: SourceFile, range: Range<Int>? = nil) {
         self.source = source
+        self.bytes = source.bytes
         var lexer = Lexer(source: source, range: range)
-        (self.tokens, self.tags) = lexer.tokenizeWithTags()
+        // About one token in four bytes of a script.
+        let guess = Swift.min(source.bytes.count, range?.count ?? source.bytes.count) / 4 + 2
+        tags.reserveCapacity(guess)
+        spans.reserveCapacity(guess)
+        numbers.reserveCapacity(guess)
+        let eof = Token.Kind.eof.tag
+        while true {
+            let l = lexer.nextLexeme()
+            if l.tag == Tag.string || l.tag == Tag.command { payloads[tags.count] = lexer.payload }
+            tags.append(l.tag)
+            spans.append(l.span)
+            numbers.append(l.number)
+            if l.tag == eof { break }
+        }
         self.diagnostics = lexer.diagnostics
         self.endedInsideBracket = lexer.depth > 0
     }
@@ -61,17 +80,51 @@ public struct Parser {
 
     // MARK: - Tokens
 
-    var current: Token { tokens[index] }
-    var currentSpan: Span { tokens[index].span }
+    /// The tags of the kinds with a payload.
+    enum Tag {
+        static let number = Token.Kind.number(0).tag
+        static let identifier = Token.Kind.identifier("").tag
+        static let string = Token.Kind.string("").tag
+        static let command = Token.Kind.command(name: "", args: "", argsStart: 0).tag
+    }
+
+    /// The kind of token `i` (a name's text made now).
+    func kind(_ i: Int) -> Token.Kind {
+        switch tags[i] {
+        case Tag.number: return .number(numbers[i])
+        case Tag.identifier: return .identifier(text(i))
+        case Tag.string, Tag.command: return payloads[i] ?? .eof
+        default: return Token.Kind.withoutPayload[Int(tags[i])]
+        }
+    }
+    /// The text of token `i`.
+    func text(_ i: Int) -> String { String(decoding: bytes[spans[i].start..<spans[i].end], as: UTF8.self) }
+    /// Whether token `i` is the name `word` (compared byte by byte, no text made).
+    func isWord(_ i: Int, _ word: StaticString) -> Bool {
+        let span = spans[i]
+        guard tags[i] == Tag.identifier, span.end - span.start == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        for k in 0..<word.utf8CodeUnitCount where bytes[span.start + k] != w[k] { return false }
+        return true
+    }
+
+    var current: Token { Token(kind: kind(index), span: spans[index]) }
+    var currentSpan: Span { spans[index] }
     /// Whether the next token is of kind `k`, which has no payload (a comma, a bracket).
     func check(_ k: Token.Kind) -> Bool { tags[index] == k.tag }
     mutating func advance() {
-        if index < tokens.count - 1 { index += 1 }
+        if index < tags.count - 1 { index += 1 }
     }
     mutating func take() -> Token {
-        let t = tokens[index]
+        let t = current
         advance()
         return t
+    }
+    /// Step past the current token, giving its span.
+    mutating func skip() -> Span {
+        let span = spans[index]
+        advance()
+        return span
     }
     mutating func match(_ k: Token.Kind) -> Bool {
         if check(k) {
@@ -88,7 +141,7 @@ public struct Parser {
         if check(k) { return take() }
         var span = currentSpan
         if current.kind == .newline || current.kind == .eof || current.kind == .semicolon {
-            span = Span(tokens[Swift.max(0, index - 1)].span.end, tokens[Swift.max(0, index - 1)].span.end + 1)
+            span = Span(spans[Swift.max(0, index - 1)].end, spans[Swift.max(0, index - 1)].end + 1)
         }
         throw error(message + ", found \(current.kind.describe)", span, notes: notes)
     }
@@ -126,64 +179,60 @@ public struct Parser {
     mutating func statement() throws -> SpannedStatement {
         let start = currentSpan.start
         func done(_ s: Statement) -> SpannedStatement {
-            SpannedStatement(statement: s, span: Span(start, tokens[Swift.max(0, index - 1)].span.end))
+            SpannedStatement(statement: s, span: Span(start, spans[Swift.max(0, index - 1)].end))
         }
-        if case .command(let name, let args, let argsStart) = current.kind {
-            let token = take()
-            if name == "repeat" { checkRepeatedStatements(argsStart..<token.span.end) }
+        if tags[index] == Tag.command, case .command(let name, let args, let argsStart) = kind(index) {
+            let span = skip()
+            if name == "repeat" { checkRepeatedStatements(argsStart..<span.end) }
             return done(.command(name: name, args: args, argsStart: argsStart))
         }
-        if case .identifier(let word) = current.kind {
-            let next = tokens[Swift.min(index + 1, tokens.count - 1)].kind
-            switch word {
-            case "print":
-                if next != .equal {
-                    advance()
-                    var es = [try expression()]
-                    while match(.comma) { es.append(try expression()) }
-                    return done(.print(es))
-                }
-            case "assert":
-                if next != .equal {
-                    advance()
-                    return done(.assert(try expression()))
-                }
-            case "fn":
-                if case .identifier = next {
-                    advance()
-                    let nameTok = take()
-                    guard case .identifier(let name) = nameTok.kind else { throw error("expected a function name", nameTok.span) }
-                    try expect(.leftParen, "expected '(' after 'fn \(name)'")
-                    var params: [String] = []
-                    if !check(.rightParen) {
-                        repeat {
-                            let t = current
-                            guard case .identifier(let p) = t.kind else {
-                                throw error("expected a parameter name, found \(t.kind.describe)", t.span)
-                            }
-                            if params.contains(p) { throw error("parameter '\(p)' appears twice", t.span) }
-                            params.append(p)
-                            advance()
-                        } while match(.comma)
-                    }
-                    try expect(.rightParen, "expected ')' to close the parameters of '\(name)'")
-                    try expect(.equal, "expected '=' after 'fn \(name)(\(params.joined(separator: ", ")))'")
-                    let body = try expression()
-                    return done(.function(name: name, nameSpan: nameTok.span, params: params, body: body))
-                }
-            default: break
+        if tags[index] == Tag.identifier {
+            let next = tags[Swift.min(index + 1, tags.count - 1)]
+            let equal = Token.Kind.equal.tag
+            if isWord(index, "print"), next != equal {
+                advance()
+                var es = [try expression()]
+                while match(.comma) { es.append(try expression()) }
+                return done(.print(es))
             }
-            if next == .equal || next == .colonEqual {
-                let nameTok = take()
-                let op = take()
+            if isWord(index, "assert"), next != equal {
+                advance()
+                return done(.assert(try expression()))
+            }
+            if isWord(index, "fn"), next == Tag.identifier {
+                advance()
+                let name = text(index)
+                let nameSpan = skip()
+                try expect(.leftParen, "expected '(' after 'fn \(name)'")
+                var params: [String] = []
+                if !check(.rightParen) {
+                    repeat {
+                        guard tags[index] == Tag.identifier else {
+                            throw error("expected a parameter name, found \(kind(index).describe)", currentSpan)
+                        }
+                        let p = text(index)
+                        if params.contains(p) { throw error("parameter '\(p)' appears twice", currentSpan) }
+                        params.append(p)
+                        advance()
+                    } while match(.comma)
+                }
+                try expect(.rightParen, "expected ')' to close the parameters of '\(name)'")
+                try expect(.equal, "expected '=' after 'fn \(name)(\(params.joined(separator: ", ")))'")
+                let body = try expression()
+                return done(.function(name: name, nameSpan: nameSpan, params: params, body: body))
+            }
+            if next == equal || next == Token.Kind.colonEqual.tag {
+                let word = text(index)
+                let nameSpan = skip()
+                advance()
                 if check(.newline) || check(.eof) || check(.semicolon) {
                     throw error(
-                        "expected an expression after '\(word) \(op.kind == .equal ? "=" : ":=")'",
+                        "expected an expression after '\(word) \(next == equal ? "=" : ":=")'",
                         Span(currentSpan.start, currentSpan.start + 1))
                 }
                 let value = try expression()
-                if op.kind == .colonEqual { return done(.assign(name: word, nameSpan: nameTok.span, value: value)) }
-                return done(.define(name: word, nameSpan: nameTok.span, value: value))
+                if next != equal { return done(.assign(name: word, nameSpan: nameSpan, value: value)) }
+                return done(.define(name: word, nameSpan: nameSpan, value: value))
             }
         }
         let e = try expression()
@@ -250,9 +299,9 @@ public struct Parser {
         defer { depth -= 1 }
         var left = try unary()
         while let (op, power) = Parser.infixByTag[Int(tags[index])], power > minPower {
-            let opTok = take()
+            let opSpan = skip()
             if check(.newline) || check(.eof) || check(.semicolon) {
-                throw error("expected an expression after '\(op.rawValue)'", opTok.span)
+                throw error("expected an expression after '\(op.rawValue)'", opSpan)
             }
             // `^` is right-associative: its right side may hold another `^`.
             let right = try op == .pow ? parse(power - 1) : parse(power)
@@ -269,25 +318,26 @@ public struct Parser {
     /// `-x` binds looser than `^` (so `-x^2` is `-(x^2)`) and tighter than `*`.
     mutating func unary() throws -> ExprID {
         if check(.minus) || check(.plus) {
-            let t = take()
-            try enter(t.span)
+            let plus = check(.plus)
+            let signSpan = skip()
+            try enter(signSpan)
             defer { depth -= 1 }
             let operand = try unary()
-            if t.kind == .plus { return operand }
+            if plus { return operand }
             if case .number(let v) = nodes[operand].kind {
                 // A negative literal stays a literal, so `a = -1` defines an input.
-                let span = t.span.merged(with: nodes[operand].span)
+                let span = signSpan.merged(with: nodes[operand].span)
                 if case .number = nodes[operand].kind, nodes.count - 1 == operand {
                     nodes[operand] = ExprNode(kind: .number(-v), span: span)
                     return operand
                 }
             }
-            return add(.negate(operand), t.span.merged(with: nodes[operand].span))
+            return add(.negate(operand), signSpan.merged(with: nodes[operand].span))
         }
         let base = try postfix()
         if check(.caret) {
-            let opTok = take()
-            if check(.newline) || check(.eof) { throw error("expected an exponent after '^'", opTok.span) }
+            let opSpan = skip()
+            if check(.newline) || check(.eof) { throw error("expected an exponent after '^'", opSpan) }
             let exponent = try unaryExponent()
             return add(.binary(.pow, base, exponent), nodes[base].span.merged(with: nodes[exponent].span))
         }
@@ -305,8 +355,8 @@ public struct Parser {
         var e = try primary()
         while true {
             if check(.quote) {
-                let t = take()
-                e = add(.transpose(e), nodes[e].span.merged(with: t.span))
+                let quoteSpan = skip()
+                e = add(.transpose(e), nodes[e].span.merged(with: quoteSpan))
             } else if check(.leftBracket), currentSpan.start == nodes[e].span.end {
                 // Indexing only when '[' touches what it indexes: in `[[1, 2] [3, 4]]`
                 // the second list is a missing comma, not an index.
@@ -338,38 +388,44 @@ public struct Parser {
     }
 
     mutating func primary() throws -> ExprID {
+        // Numbers and names, most of what is read, without making a token.
+        if tags[index] == Tag.number {
+            let v = numbers[index]
+            let span = skip()
+            if tags[index] == Tag.identifier, currentSpan.start == span.end {
+                let w = text(index)
+                throw error(
+                    "a number cannot run into a name: '\(source.text(span))\(w)'",
+                    span.merged(with: currentSpan), notes: ["hint: write '\(source.text(span))*\(w)' for a product"])
+            }
+            return add(.number(v), span)
+        }
+        if tags[index] == Tag.identifier {
+            let i = index
+            let span = skip()
+            let call = check(.leftParen)
+            // `inf` and `nan` are numbers, as values print: they read back.
+            if !call, isWord(i, "inf") || isWord(i, "nan") {
+                return add(.number(isWord(i, "inf") ? .infinity : .nan), span)
+            }
+            let name = text(i)
+            if !call, isWord(i, "print") || isWord(i, "assert") || isWord(i, "fn") {
+                throw error("'\(name)' starts a statement and cannot be used inside an expression", span)
+            }
+            if !call { return add(.name(name), span) }
+            advance()
+            var args: [ExprID] = []
+            if !check(.rightParen) {
+                repeat { args.append(try expression()) } while match(.comma)
+            }
+            let close = try expect(.rightParen, "expected ')' to close the call to '\(name)'")
+            return add(.call(name, args), span.merged(with: close.span))
+        }
         let t = current
         switch t.kind {
-        case .number(let v):
-            advance()
-            if case .identifier(let w) = current.kind, currentSpan.start == t.span.end {
-                throw error(
-                    "a number cannot run into a name: '\(source.text(t.span))\(w)'",
-                    t.span.merged(with: currentSpan), notes: ["hint: write '\(source.text(t.span))*\(w)' for a product"])
-            }
-            return add(.number(v), t.span)
         case .string(let s):
             advance()
             return add(.string(s), t.span)
-        case .identifier(let name):
-            advance()
-            // `inf` and `nan` are numbers, as values print: they read back.
-            if name == "inf" || name == "nan", !check(.leftParen) {
-                return add(.number(name == "inf" ? .infinity : .nan), t.span)
-            }
-            if name == "print" || name == "assert" || name == "fn", !check(.leftParen) {
-                throw error("'\(name)' starts a statement and cannot be used inside an expression", t.span)
-            }
-            if check(.leftParen) {
-                advance()
-                var args: [ExprID] = []
-                if !check(.rightParen) {
-                    repeat { args.append(try expression()) } while match(.comma)
-                }
-                let close = try expect(.rightParen, "expected ')' to close the call to '\(name)'")
-                return add(.call(name, args), t.span.merged(with: close.span))
-            }
-            return add(.name(name), t.span)
         case .leftParen:
             let open = take()
             if check(.rightParen) { throw error("expected an expression inside '()'", currentSpan) }

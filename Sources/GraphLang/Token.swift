@@ -97,3 +97,17 @@ extension Token.Kind {
         }
     }
 }
+
+extension Token.Kind {
+    /// The kind of each tag that has no payload (by tag; `.eof` elsewhere).
+    static let withoutPayload: [Token.Kind] = {
+        let all: [Token.Kind] = [
+            .leftParen, .rightParen, .leftBracket, .rightBracket, .comma, .semicolon, .newline, .equal, .equalEqual,
+            .bangEqual, .tildeEqual, .less, .lessEqual, .greater, .greaterEqual, .colonEqual, .colon, .plus, .minus,
+            .star, .slash, .at, .caret, .quote, .eof,
+        ]
+        var table = [Token.Kind](repeating: .eof, count: 256)
+        for k in all { table[Int(k.tag)] = k }
+        return table
+    }()
+}

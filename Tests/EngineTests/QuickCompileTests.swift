@@ -78,4 +78,21 @@ final class QuickCompileTests: XCTestCase {
             XCTAssertEqual(flat, Array(g.nodes[n].inputs), "node \(n)")
         }
     }
+
+    /// The built-ins' table rules names out by length and first letter before hashing:
+    /// it must still find every built-in, and nothing else, whatever the name.
+    func testBuiltinTableFindsEveryBuiltinAndNothingElse() {
+        for b in Builtins.all {
+            XCTAssertEqual(Builtins.byName[b.name], b, b.name)
+            // Same length and first letter, another name.
+            let other = String(b.name.dropLast()) + (b.name.last == "z" ? "y" : "z")
+            XCTAssertNil(Builtins.byName[other], other)
+        }
+        for name in ["", "x", "x1", "W2", "sinh", "Sin", "sin1", "é", "ésin", String(repeating: "s", count: 70), "_"] {
+            XCTAssertNil(Builtins.byName[name], name)
+        }
+        for w in Interpreter.reservedWords { XCTAssertNotNil(Interpreter.reserved[w], w) }
+        XCTAssertNil(Interpreter.reserved["prints"])
+        XCTAssertNil(Interpreter.reserved["wrx"])
+    }
 }

@@ -580,6 +580,17 @@ extension Session {
         return try c.compile(name: name, at: nil)
     }
 
+    /// The node of `name`, just defined as the expression `expr` of `program`: what
+    /// `node(named:)` gives, without looking the name up (storing the definition dropped
+    /// any node the graph had for it).
+    func compileDefinition(_ name: String, _ program: Program, _ expr: ExprID) throws -> Int {
+        var c = Compiler(session: self, graph: graph)
+        c.definitions = [(name, 0)]
+        let id = try c.compile(program, expr)
+        c.bind(name, id)
+        return id
+    }
+
     /// Compile the definitions among `names` that are not compiled yet, so that work in a
     /// scratch overlay (a `print`, a command) finds them in the graph rather than
     /// compiling them anew each time. Errors are left for that work to report.

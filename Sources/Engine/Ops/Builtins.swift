@@ -286,5 +286,36 @@ public enum Builtin: String, CaseIterable, Sendable {
 public enum Builtins {
     public static let all: [Builtin] = Builtin.allCases
 
-    public static let byName: [String: Builtin] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+    public static let byName = NameTable(all.map { ($0.name, $0) })
+}
+
+/// A fixed table of names (the built-ins): most names looked up in it are the user's
+/// own (`x1`, `W2`), which a test on length and first letter rules out before any
+/// hashing.
+public struct NameTable<T>: Sendable where T: Sendable {
+    let table: [String: T]
+    /// Bit `b` of entry `length` (under 64): some name of that length starts with byte `b`
+    /// (bits 64… of the next word for bytes 64…127).
+    let starts: [UInt64]
+
+    init(_ entries: [(String, T)]) {
+        table = Dictionary(uniqueKeysWithValues: entries)
+        var starts = [UInt64](repeating: 0, count: 128)
+        for (name, _) in entries {
+            let n = name.utf8.count
+            guard n < 64, let b = name.utf8.first, b < 128 else {
+                starts = [UInt64](repeating: ~0, count: 128)  // no filter
+                break
+            }
+            starts[2 * n + Int(b >> 6)] |= 1 << UInt64(b & 63)
+        }
+        self.starts = starts
+    }
+
+    public subscript(_ name: String) -> T? {
+        let utf8 = name.utf8
+        let n = utf8.count
+        if n < 64, let b = utf8.first, b < 128, starts[2 * n + Int(b >> 6)] & (1 << UInt64(b & 63)) == 0 { return nil }
+        return table[name]
+    }
 }

@@ -76,6 +76,7 @@ public final class Interpreter {
     }
 
     public static let reservedWords: Set<String> = ["print", "assert", "fn", "wrt", "with", "inf", "nan"]
+    static let reserved = NameTable(reservedWords.map { ($0, true) })
 
     public init(session: Session = Session(), write: @escaping (String) -> Void, writeError: @escaping (String) -> Void) {
         self.session = session
@@ -353,7 +354,7 @@ public final class Interpreter {
                 .error, "'\(name)' is a built-in function and cannot be redefined", source: p.source, span: span,
                 notes: ["hint: choose another name, such as '\(name)1'"])
         }
-        if Interpreter.reservedWords.contains(name) {
+        if Interpreter.reserved[name] != nil {
             throw Diagnostic(.error, "'\(name)' is a reserved word", source: p.source, span: span)
         }
     }
@@ -392,7 +393,8 @@ public final class Interpreter {
 
     func define(_ name: String, nameSpan: Span, _ value: ExprID, in p: Program) throws {
         try checkName(name, nameSpan, p)
-        if case .function = session.definition(name) {
+        let existing = session.definition(name)
+        if case .function = existing {
             throw Diagnostic(
                 .error, "'\(name)' is a function; remove it first with ':del \(name)'", source: p.source, span: nameSpan)
         }
@@ -424,7 +426,7 @@ public final class Interpreter {
         }
         if Interpreter.isLiteral(p, value) {
             let v = try Interpreter.literalValue(p, value)
-            if session.leafKind(name) == .placeholder {
+            if case .leaf(.placeholder, _) = existing {
                 // Assigning to a placeholder feeds it; it stays a placeholder.
                 if let want = session.placeholderShapes[name], !Session.fits(v.shape, placeholderShape: want) {
                     throw Diagnostic(
@@ -440,7 +442,7 @@ public final class Interpreter {
         }
         let refs = p.names(in: value).filter { Builtins.byName[$0] == nil }
         if let cycle = session.cycle(defining: name, references: refs) {
-            var notes = session.definition(name) == nil ? [] : ["the previous definition of '\(name)' is kept"]
+            var notes = existing == nil ? [] : ["the previous definition of '\(name)' is kept"]
             if refs.contains(name) {
                 notes.append(
                     "hint: to update \(name) from its current value, write '\(name) := \(p.source.text(p[value].span))'")
@@ -449,10 +451,10 @@ public final class Interpreter {
                 .error, "'\(name)' would depend on itself: \(cycle.joined(separator: " → "))",
                 source: p.source, span: p[value].span, notes: notes)
         }
-        let saved = session.save(name)
-        session.defineNode(name, program: p, expr: value, references: refs)
+        let saved = session.save(name, existing)
+        session.defineNode(name, program: p, expr: value, references: refs, new: existing == nil)
         do {
-            _ = try session.node(named: name)
+            _ = try session.compileDefinition(name, p, value)
         } catch {
             session.restore(name, saved)
             throw error

@@ -191,17 +191,28 @@ public final class Session {
         var position: Int?
     }
 
-    func save(_ name: String) -> Saved {
+    func save(_ name: String) -> Saved { save(name, definitions[name]) }
+
+    /// `save` when the caller has read the name's definition already.
+    func save(_ name: String, _ definition: Definition?) -> Saved {
         // A new name has nothing to put back but its absence.
-        guard definitions[name] != nil else { return Saved(definition: nil, references: [], value: nil, shape: nil) }
+        guard definition != nil else { return Saved(definition: nil, references: [], value: nil, shape: nil) }
         return Saved(
-            definition: definitions[name], references: references[name] ?? [], value: values[name],
-            shape: placeholderShapes[name], position: definitions[name] == nil ? nil : order.firstIndex(of: name))
+            definition: definition, references: references[name] ?? [], value: values[name],
+            shape: placeholderShapes[name], position: order.firstIndex(of: name))
     }
 
     public func defineNode(_ name: String, program: Program, expr: ExprID, references refs: [String]) {
-        values[name] = nil
-        placeholderShapes[name] = nil
+        defineNode(name, program: program, expr: expr, references: refs, new: definitions[name] == nil)
+    }
+
+    /// `new`: nothing defines `name` yet, so it has no value or shape to drop (only a
+    /// defined leaf is ever given one).
+    func defineNode(_ name: String, program: Program, expr: ExprID, references refs: [String], new: Bool) {
+        if !new {
+            values[name] = nil
+            placeholderShapes[name] = nil
+        }
         store(name, .node(program, expr), references: refs)
     }
 
