@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 import GraphLang
 
@@ -159,6 +160,7 @@ public final class Interpreter {
 
     func attempt(_ s: SpannedStatement, in program: Program, expecting: String?) -> Outcome.Attempted {
         defer { for n in session.takeNotes() { report(n) } }
+        graphrepl_heap_hugepages()
         let d: Diagnostic
         do {
             try execute(s, in: program)
