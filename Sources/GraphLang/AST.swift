@@ -68,7 +68,9 @@ public final class Program: Sendable {
         serial = Program.made
     }
 
-    public subscript(id: ExprID) -> ExprNode { nodes[id] }
+    /// Inlinable: the engine reads expressions in its hottest loops, and a call into this
+    /// module for each read cost more than the read.
+    @inlinable public subscript(id: ExprID) -> ExprNode { nodes[id] }
 
     /// Names referenced by an expression, in first-use order (iterative walk).
     public func names(in root: ExprID, excluding bound: Set<String> = []) -> [String] {

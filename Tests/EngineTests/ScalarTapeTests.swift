@@ -132,4 +132,53 @@ final class ScalarTapeTests: XCTestCase {
         text += "print x100\nprint grad(sum(x100), v)\n"
         XCTAssertEqual(h.output(text), "[2, 4]\n[2, 2]")
     }
+
+    /// The plain-arithmetic reverse sweep (what a shown gradient uses, giving up at any
+    /// special value) gives the general sweep's adjoints bit for bit whenever it does not
+    /// give up; and the tape's dependence is the graph's.
+    func testPlainReverseAgreesWhereItDoesNotGiveUp() throws {
+        var rng = SplitMix64(state: 20_261_128)
+        var agreed = 0
+        var gaveUp = 0
+        for trial in 0..<600 {
+            let (g, out, leaves) = randomGraph(&rng, nodes: 200)
+            // Ordinary numbers mostly; now and then a special one.
+            let leafValues = leaves.map { _ in
+                rng.next() % 8 == 0
+                    ? ScalarTapeTests.specials[Int(rng.next() % UInt64(ScalarTapeTests.specials.count))]
+                    : 0.5 + Double(rng.next() % 1000) / 1000
+            }
+            let order = g.order([out])
+            guard order.count >= ScalarTape.minimumNodes, let tape = ScalarTape(graph: g, order: order) else { continue }
+            var ev = Evaluator(graph: g) { name, _ in .number(leafValues[Int(name.dropFirst())!]) }
+            let values = try ev.run(order)
+            guard let xs = Sweeps.tapeValues(graph: g, order: order, values: values) else {
+                XCTFail("trial \(trial): the values are numbers")
+                continue
+            }
+            let sources = rng.next() % 2 == 0 ? leaves : [leaves[Int(rng.next() % 4)]]
+            let dep = g.dependsOn(sources, order: order)
+            let tapeDep = tape.dependsOn(sources, graphSize: g.nodes.count)
+            for n in order { XCTAssertEqual(tapeDep[n], dep[n] == true, "trial \(trial), node \(n): depends on the sources") }
+            var a = ValueAlgebra()
+            let (want, wantRules) = try Sweeps.reverse(
+                &a, graph: g, order: order, value: { values[$0]! }, output: out, seed: .number(1), dep: dep)
+            guard let (adj, has, rules) = tape.reversePlain(values: xs, output: out, seed: 1, dep: tapeDep) else {
+                gaveUp += 1
+                continue
+            }
+            agreed += 1
+            XCTAssertEqual(rules, wantRules, "trial \(trial): rules applied")
+            for n in order {
+                let w = want[n]?.scalarValue
+                XCTAssertEqual(has[n], w != nil, "trial \(trial), node \(n): whether an adjoint reached it")
+                if let w, has[n] {
+                    XCTAssertTrue(
+                        same(w, adj[n]), "trial \(trial), adjoint of node \(n): expected \(w), observed \(adj[n]), tolerance 0")
+                }
+            }
+        }
+        XCTAssertGreaterThan(agreed, 100, "sweeps that did not give up")
+        XCTAssertGreaterThan(gaveUp, 10, "sweeps that gave up at a special value")
+    }
 }

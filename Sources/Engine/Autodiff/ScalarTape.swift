@@ -229,4 +229,155 @@ extension ScalarTape {
         }
         return (adj, has, rules)
     }
+
+    /// Reverse mode in plain arithmetic, for a sweep whose caller gives up at any zero,
+    /// infinity or NaN (`Evaluator.gradient`, through `watch`): where no value is special,
+    /// every rule of `reverse` is exactly the plain operation (`1·g` is `g`, `g/1` is `g`,
+    /// `-1·g` is `-g`, and no `0 + g` arises), so the adjoints are the same bit for bit.
+    /// Nil as soon as a value read or made is special (a superset of what `reverse`
+    /// notes: the caller then takes the general way, which is always right).
+    func reversePlain(values: [Double], output: Int, seed: Double, dep: [Bool]) -> (
+        adjoints: [Double], has: [Bool], rules: Int
+    )? {
+        @inline(__always) func special(_ x: Double) -> Bool { x == 0 || !x.isFinite }
+        if special(seed) { return nil }
+        let size = values.count
+        var adj = [Double](repeating: 0, count: size)
+        var has = [Bool](repeating: false, count: size)
+        adj[output] = seed
+        has[output] = true
+        var rules = 0
+        var met = false
+        ids.withUnsafeBufferPointer { ids in
+            codes.withUnsafeBufferPointer { codes in
+                first.withUnsafeBufferPointer { first in
+                    second.withUnsafeBufferPointer { second in
+                        values.withUnsafeBufferPointer { v in
+                            dep.withUnsafeBufferPointer { dep in
+                                adj.withUnsafeMutableBufferPointer { adj in
+                                    has.withUnsafeMutableBufferPointer { has in
+                                        @inline(__always) func add(_ c: Int, _ x: Double) {
+                                            if special(x) { met = true }
+                                            if has[c] {
+                                                adj[c] += x
+                                                if special(adj[c]) { met = true }
+                                            } else {
+                                                adj[c] = x
+                                                has[c] = true
+                                            }
+                                        }
+                                        for k in stride(from: ids.count - 1, through: 0, by: -1) {
+                                            let n = Int(ids[k])
+                                            let code = codes[k]
+                                            guard dep[n], has[n], code != .given, code != .seedOne else { continue }
+                                            let c0 = Int(first[k])
+                                            let c1 = Int(second[k])
+                                            var want0 = dep[c0]
+                                            var want1 = c1 >= 0 && dep[c1]
+                                            switch code {
+                                            case .same: want1 = false
+                                            case .unary:
+                                                if functions[k] == .step || functions[k] == .sign {
+                                                    (want0, want1) = (false, false)
+                                                }
+                                            default: break
+                                            }
+                                            guard want0 || want1 else { continue }
+                                            rules += 1
+                                            let g = adj[n]
+                                            let x0 = v[c0]
+                                            let x1 = c1 >= 0 ? v[c1] : 1
+                                            let y = v[n]
+                                            if special(g) || special(x0) || special(x1) || special(y) {
+                                                met = true
+                                                return
+                                            }
+                                            switch code {
+                                            case .given, .seedOne:
+                                                break
+                                            case .add:
+                                                if want0 { add(c0, g) }
+                                                if want1 { add(c1, g) }
+                                            case .sub:
+                                                if want0 { add(c0, g) }
+                                                if want1 { add(c1, -g) }
+                                            case .mul:
+                                                if want0 { add(c0, g * x1) }
+                                                if want1 { add(c1, g * x0) }
+                                            case .div:
+                                                if want0 { add(c0, g / x1) }
+                                                if want1 { add(c1, -((g * y) / x1)) }
+                                            case .pow:
+                                                if want0 {
+                                                    let e = x1 - 1
+                                                    let p = Double.power(x0, e)
+                                                    if special(e) || special(p) { met = true }
+                                                    add(c0, g * (x1 * p))
+                                                }
+                                                if want1 {
+                                                    let l = UnaryFunction.log(x0)
+                                                    if special(l) { met = true }
+                                                    add(c1, g * (y * l))
+                                                }
+                                            case .neg:
+                                                add(c0, -g)
+                                            case .same:
+                                                add(c0, g)
+                                            case .unary:
+                                                let d = ScalarTape.plainDerivative(functions[k], x: x0, y: y)
+                                                if special(d) { met = true }
+                                                add(c0, g * d)
+                                            }
+                                            if met { return }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return met ? nil : (adj, has, rules)
+    }
+
+    /// `unaryDerivative` in plain arithmetic (see `reversePlain`): the same value where
+    /// nothing on the way is zero, infinite or NaN.
+    @inline(__always)
+    static func plainDerivative(_ f: UnaryFunction, x: Double, y: Double) -> Double {
+        switch f {
+        case .exp: return y
+        case .log: return 1 / x
+        case .sqrt: return 0.5 / y
+        case .abs: return UnaryFunction.sign(x)
+        case .sin: return UnaryFunction.cos(x)
+        case .cos: return -UnaryFunction.sin(x)
+        case .tan: return 1 + y * y
+        case .tanh: return 1 - y * y
+        case .sigmoid: return y * (1 - y)
+        case .relu: return UnaryFunction.step(x)
+        case .softplus: return UnaryFunction.sigmoid(x)
+        case .step, .sign: return 0
+        }
+    }
+
+    /// The nodes of the tape that depend on any of `sources` through inputs that carry a
+    /// derivative: `Graph.dependsOn` (not structural) for this tape's order.
+    func dependsOn(_ sources: [Int], graphSize: Int) -> [Bool] {
+        var dep = [Bool](repeating: false, count: graphSize)
+        for s in sources where s < graphSize { dep[s] = true }
+        for k in ids.indices {
+            let n = Int(ids[k])
+            if dep[n] { continue }
+            switch codes[k] {
+            case .given, .seedOne: continue
+            case .same: dep[n] = dep[Int(first[k])]
+            case .unary:
+                if functions[k] != .step && functions[k] != .sign { dep[n] = dep[Int(first[k])] }
+            default:
+                dep[n] = dep[Int(first[k])] || (second[k] >= 0 && dep[Int(second[k])])
+            }
+        }
+        return dep
+    }
 }

@@ -80,36 +80,36 @@ extension Sweeps {
         graph: Graph, order: [Int], values: NodeMap<Value>, output: Int, seed: Value, dep: NodeMap<Bool>,
         visit: ((Int, Value) -> Void)? = nil, watch: SpecialValues? = nil
     ) throws -> (adjoints: NodeMap<Value>, rules: Int) {
-        if visit == nil, case .number(let s) = seed, let tape = graph.scalarTape(order) {
-            var x = [Double](repeating: 0, count: graph.nodes.count)
-            var scalars = true
-            // The values of a scalar tape are already doubles (a seed's rank-0 tensor
-            // holds the 1 it was computed as).
-            if values.isScalars, values.scalars.count == x.count, order.allSatisfy({ values.held[$0] }),
-                values.sparse.allSatisfy({ Op.inlineNumber($0.value) == values.scalars[$0.key] })
-            {
-                x = values.scalars
-            } else {
-                for id in order {
-                    // A rank-0 tensor (a gradient's seed) counts as the number it holds.
-                    guard let v = values[id], let d = Op.inlineNumber(v) else {
-                        scalars = false
-                        break
-                    }
-                    x[id] = d
-                }
-            }
-            if scalars {
-                let (adj, has, rules) = try tape.reverse(
-                    values: x, output: output, seed: s, dep: dep, graph: graph, watch: watch)
-                return (NodeMap.scalarValues(adj, held: has), rules)
-            }
+        if visit == nil, case .number(let s) = seed, let tape = graph.scalarTape(order),
+            let x = tapeValues(graph: graph, order: order, values: values)
+        {
+            let (adj, has, rules) = try tape.reverse(values: x, output: output, seed: s, dep: dep, graph: graph, watch: watch)
+            return (NodeMap.scalarValues(adj, held: has), rules)
         }
         var a = ValueAlgebra()
         a.watch = watch
         return try reverse(
             &a, graph: graph, order: order, value: { values[$0] ?? .scalar(.nan) }, output: output,
             seed: seed, dep: dep, visit: visit)
+    }
+
+    /// The values of `order` as doubles by node id, for its scalar tape; nil when one is
+    /// not a number.
+    static func tapeValues(graph: Graph, order: [Int], values: NodeMap<Value>) -> [Double]? {
+        // The values of a scalar tape are already doubles (a seed's rank-0 tensor holds
+        // the 1 it was computed as).
+        if values.isScalars, values.scalars.count == graph.nodes.count, order.allSatisfy({ values.held[$0] }),
+            values.sparse.allSatisfy({ Op.inlineNumber($0.value) == values.scalars[$0.key] })
+        {
+            return values.scalars
+        }
+        var x = [Double](repeating: 0, count: graph.nodes.count)
+        for id in order {
+            // A rank-0 tensor (a gradient's seed) counts as the number it holds.
+            guard let v = values[id], let d = Op.inlineNumber(v) else { return nil }
+            x[id] = d
+        }
+        return x
     }
 
     /// Forward mode on values; see `reverseValues`.

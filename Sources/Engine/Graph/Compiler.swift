@@ -224,20 +224,25 @@ struct Compiler {
             }
         }
         guard lo <= root, root - lo < 4096 else { return nil }
-        var named = [Int](repeating: -1, count: root - lo + 1)
+        var ids = [Int](repeating: -1, count: root - lo + 1)
+        // The same name twice (`x * 0.999 + x ^ 2`) is looked up once.
+        var lastName = ""
+        var lastID = -1
         for e in lo...root {
             switch p[e].kind {
             case .number: continue
             case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
             case .negate(let x) where x >= lo && x < e: continue
             case .name(let n):
-                guard let id = graph.named[n] else { return nil }
-                named[e - lo] = id
+                if lastID < 0 || n != lastName {
+                    guard let id = graph.named[n] else { return nil }
+                    (lastName, lastID) = (n, id)
+                }
+                ids[e - lo] = lastID
             default:
                 return nil
             }
         }
-        var ids = named
         for e in lo...root {
             switch p[e].kind {
             case .number(let v):

@@ -211,6 +211,17 @@ public struct Evaluator {
         guard let fv = values[f], let xv = values[x] else { throw EvalError("grad: missing values") }
         let seed = try Op.seedOne.evaluate([fv])
         let order = graph.order([f])
+        // A graph of numbers: its tape, in plain arithmetic (`ScalarTape.reversePlain`).
+        if seed.shape.isEmpty, let tape = graph.scalarTape(order),
+            let xs = Sweeps.tapeValues(graph: graph, order: order, values: values)
+        {
+            let dep = tape.dependsOn([x], graphSize: graph.nodes.count)
+            guard dep[f] else { return try Op.mul.evaluate([try Op.zerosLike.evaluate([xv]), seed]) }
+            guard let (adj, has, _) = tape.reversePlain(values: xs, output: f, seed: 1, dep: dep) else {
+                return try gradientByGraph(n, values: values)
+            }
+            return has[x] ? .number(adj[x]) : try Op.zerosLike.evaluate([xv])
+        }
         let dep = graph.dependsOn(x, order: order)
         guard dep[f] == true else { return try Op.mul.evaluate([try Op.zerosLike.evaluate([xv]), seed]) }
         // A rank-0 seed is the number 1 (the scalar tape takes numbers).

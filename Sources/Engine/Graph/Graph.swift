@@ -250,6 +250,20 @@ public final class Graph: @unchecked Sendable {
     /// Every node `roots` depend on, inputs before the nodes that use them (iterative
     /// depth-first search).
     public func order(_ roots: [Int]) -> [Int] {
+        // A statement asks for the same cone more than once (compiling `grad(f, x)`, then
+        // sweeping f): the last two are kept. Nodes never change once made, so an order
+        // stays right until `scratch` drops nodes, whose ids are then reused.
+        if let k = orders.firstIndex(where: { $0.roots == roots }) { return orders[k].order }
+        let o = search(roots)
+        if orders.count == 2 { orders.removeFirst() }
+        orders.append((roots, o))
+        return o
+    }
+
+    /// The last orders asked for, most recent last.
+    var orders: [(roots: [Int], order: [Int])] = []
+
+    func search(_ roots: [Int]) -> [Int] {
         // The loop works on local copies: a class's stored arrays pay an exclusivity check
         // and a retain on every access, which cost more than the search itself.
         var marks = self.marks
@@ -262,6 +276,22 @@ public final class Graph: @unchecked Sendable {
             generation = 1
         }
         let gen = generation
+        return edgeStart.withUnsafeBufferPointer { start in
+            edges.withUnsafeBufferPointer { edges in
+                marks.withUnsafeMutableBufferPointer { marks in
+                    Graph.search(roots, start: start, edges: edges, marks: marks, generation: gen)
+                }
+            }
+        }
+    }
+
+    /// The depth-first search of `search` on the flat edges, its state all local (in a
+    /// closure, captured variables live in boxes on the heap, which cost more than the
+    /// visits).
+    static func search(
+        _ roots: [Int], start: UnsafeBufferPointer<Int32>, edges: UnsafeBufferPointer<Int32>,
+        marks: UnsafeMutableBufferPointer<UInt32>, generation gen: UInt32
+    ) -> [Int] {
         var out: [Int] = []
         // The search's stack: node and next edge to follow, grown by hand (an array's
         // uniqueness check on every write cost as much as the visit).
@@ -269,36 +299,30 @@ public final class Graph: @unchecked Sendable {
         var stack = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity)
         defer { stack.deallocate() }
         var depth = 0
-        edgeStart.withUnsafeBufferPointer { start in
-            edges.withUnsafeBufferPointer { edges in
-                marks.withUnsafeMutableBufferPointer { marks in
-                    for r in roots where marks[r] != gen {
-                        stack[0] = (r, Int(start[r]))
-                        depth = 1
-                        marks[r] = gen
-                        while depth > 0 {
-                            let (n, i) = stack[depth - 1]
-                            if i < Int(start[n + 1]) {
-                                stack[depth - 1].next = i + 1
-                                let c = Int(edges[i])
-                                if marks[c] != gen {
-                                    marks[c] = gen
-                                    if depth == capacity {
-                                        let bigger = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity * 2)
-                                        bigger.moveInitialize(from: stack, count: depth)
-                                        stack.deallocate()
-                                        stack = bigger
-                                        capacity *= 2
-                                    }
-                                    stack[depth] = (c, Int(start[c]))
-                                    depth += 1
-                                }
-                            } else {
-                                depth -= 1
-                                out.append(n)
-                            }
+        for r in roots where marks[r] != gen {
+            stack[0] = (r, Int(start[r]))
+            depth = 1
+            marks[r] = gen
+            while depth > 0 {
+                let (n, i) = stack[depth - 1]
+                if i < Int(start[n + 1]) {
+                    stack[depth - 1].next = i + 1
+                    let c = Int(edges[i])
+                    if marks[c] != gen {
+                        marks[c] = gen
+                        if depth == capacity {
+                            let bigger = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity * 2)
+                            bigger.moveInitialize(from: stack, count: depth)
+                            stack.deallocate()
+                            stack = bigger
+                            capacity *= 2
                         }
+                        stack[depth] = (c, Int(start[c]))
+                        depth += 1
                     }
+                } else {
+                    depth -= 1
+                    out.append(n)
                 }
             }
         }
@@ -359,6 +383,7 @@ public final class Graph: @unchecked Sendable {
                 edges.removeSubrange(Int(edgeStart[nodeMark])...)
                 edgeStart.removeSubrange((nodeMark + 1)...)
                 tapeCache = nil
+                orders = []
                 if named.count != namedBefore { named = named.filter { $0.value < nodeMark } }
                 if leaves.count != leavesBefore { leaves = leaves.filter { $0.value < nodeMark } }
             }
