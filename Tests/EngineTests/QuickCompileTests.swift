@@ -95,4 +95,36 @@ final class QuickCompileTests: XCTestCase {
         XCTAssertNil(Interpreter.reserved["prints"])
         XCTAssertNil(Interpreter.reserved["wrx"])
     }
+
+    /// The names table behaves as a dictionary through any mix of inserts, updates and
+    /// removals (tombstones, rebuilds), whatever the names.
+    func testNameMapBehavesAsADictionary() {
+        var rng = SplitMix64(state: 27_112_026)
+        var map: NameMap<Int> = [:]
+        var dict: [String: Int] = [:]
+        let names = (0..<300).map { i in
+            i % 7 == 0 ? "name_\(i)_é" : i % 5 == 0 ? "" + String(repeating: "w", count: i % 40) : "x\(i)"
+        }
+        for step in 0..<20_000 {
+            let name = names[Int(rng.next() % UInt64(names.count))]
+            switch rng.next() % 5 {
+            case 0:
+                XCTAssertEqual(map.removeValue(forKey: name), dict.removeValue(forKey: name), "step \(step): remove \(name)")
+            case 1:
+                map[name] = nil
+                dict[name] = nil
+            case 2:
+                map[name, default: 0] += 1
+                dict[name, default: 0] += 1
+            default:
+                let v = Int(rng.next() % 1000)
+                XCTAssertEqual(map.updateValue(v, forKey: name), dict.updateValue(v, forKey: name), "step \(step): set \(name)")
+            }
+            XCTAssertEqual(map.count, dict.count, "step \(step): count")
+            XCTAssertEqual(map[name], dict[name], "step \(step): \(name)")
+        }
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: map.map { ($0.key, $0.value) }), dict)
+        XCTAssertEqual(map.filter { $0.value % 2 == 0 }.count, dict.filter { $0.value % 2 == 0 }.count)
+        for n in names { XCTAssertEqual(map[n], dict[n], n) }
+    }
 }

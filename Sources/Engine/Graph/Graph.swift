@@ -188,9 +188,9 @@ public struct CallInfo: Sendable {
 public final class Graph: @unchecked Sendable {
     public internal(set) var nodes: [Node] = []
     /// Node of each compiled definition.
-    public internal(set) var named: [String: Int] = [:]
+    public internal(set) var named: NameMap<Int> = [:]
     /// Leaf node of each leaf name.
-    public internal(set) var leaves: [String: Int] = [:]
+    public internal(set) var leaves: NameMap<Int> = [:]
     public internal(set) var calls: [CallInfo] = []
     /// Visit marks reused by `order`: a node is visited when its mark equals the
     /// current generation, so a traversal costs its cone, not the whole graph.

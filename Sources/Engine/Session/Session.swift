@@ -20,15 +20,15 @@ public final class Session {
         public init() {}
     }
 
-    public private(set) var definitions: [String: Definition] = [:]
+    public private(set) var definitions: NameMap<Definition> = [:]
     /// Definition order, for `:list` and `:save`.
     public private(set) var order: [String] = []
     public internal(set) var values: [String: Value] = [:]
     public internal(set) var placeholderShapes: [String: [Int]] = [:]
     public var settings = Settings()
     /// Names each definition refers to, and how many definitions refer to each name.
-    var references: [String: [String]] = [:]
-    var referenceCount: [String: Int] = [:]
+    var references: NameMap<[String]> = [:]
+    var referenceCount: NameMap<Int> = [:]
     /// Bumped on every change of structure; the compiled graph is cached against it.
     public private(set) var version = 0
     var cachedGraph: (version: Int, graph: Graph)?
