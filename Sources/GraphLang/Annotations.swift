@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A script as a checked document: after a line of code, `# => text` lines are what it
 /// must print and a `# error: message` line the error it must give. They belong to the
 /// last line of code before them (comments may come between).
@@ -51,17 +57,20 @@ public struct Annotations: Sendable {
     }
 
     static func mayHold(_ bytes: [UInt8]) -> Bool {
-        // "# =>" or "# error:"
-        var i = 0
-        while i + 3 < bytes.count {
-            if bytes[i] == UInt8(ascii: "#"), bytes[i + 1] == 32,
-                bytes[i + 2] == UInt8(ascii: "=") || bytes[i + 2] == UInt8(ascii: "e")
-            {
-                return true
+        // "# =>" or "# error:", from one '#' to the next (memchr, not byte by byte).
+        bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return false }
+            var i = 0
+            while i + 3 < b.count {
+                guard let p = memchr(base + i, Int32(UInt8(ascii: "#")), b.count - i) else { return false }
+                i = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                if i + 3 < b.count, b[i + 1] == 32, b[i + 2] == UInt8(ascii: "=") || b[i + 2] == UInt8(ascii: "e") {
+                    return true
+                }
+                i += 1
             }
-            i += 1
+            return false
         }
-        return false
     }
 }
 

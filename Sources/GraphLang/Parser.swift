@@ -100,6 +100,7 @@ public struct Parser {
     /// The text of token `i`.
     func text(_ i: Int) -> String { String(decoding: bytes[spans[i].start..<spans[i].end], as: UTF8.self) }
     /// Whether token `i` is the name `word` (compared byte by byte, no text made).
+    @inline(__always)
     func isWord(_ i: Int, _ word: StaticString) -> Bool {
         let span = spans[i]
         guard tags[i] == Tag.identifier, span.end - span.start == word.utf8CodeUnitCount else { return false }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A byte range in a source file, half open: `start..<end`.
 public struct Span: Hashable, Sendable {
     public var start: Int
@@ -23,7 +29,15 @@ public final class SourceFile: Sendable {
         self.name = name
         self.bytes = bytes
         var starts = [0]
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        // From one newline to the next with memchr, not byte by byte.
+        bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            var i = 0
+            while i < b.count, let p = memchr(base + i, 10, b.count - i) {
+                i = base.distance(to: p.assumingMemoryBound(to: UInt8.self)) + 1
+                starts.append(i)
+            }
+        }
         self.lineStarts = starts
     }
 

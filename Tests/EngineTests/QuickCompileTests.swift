@@ -127,4 +127,25 @@ final class QuickCompileTests: XCTestCase {
         XCTAssertEqual(map.filter { $0.value % 2 == 0 }.count, dict.filter { $0.value % 2 == 0 }.count)
         for n in names { XCTAssertEqual(map[n], dict[n], n) }
     }
+
+    /// An order asked for after the order of its first root starts from that one: the
+    /// same order as a search of its own.
+    func testOrderAfterItsFirstRootsIsTheSearchOfBoth() {
+        let g = Graph()
+        var rng = SplitMix64(state: 5)
+        for i in 0..<400 {
+            if i < 10 {
+                g.append(Node(kind: .leaf("x\(i)", .input), inputs: []))
+            } else {
+                g.append(Node(kind: .op(.add), inputs: [Int(rng.next() % UInt64(i)), Int(rng.next() % UInt64(i))]))
+            }
+        }
+        for (a, b) in [(399, 398), (250, 399), (399, 5), (100, 100), (12, 300)] {
+            let first = g.order([a])
+            let both = g.order([a, b])
+            XCTAssertEqual(both, g.search([a, b]), "order of [\(a), \(b)]")
+            XCTAssertEqual(Array(both.prefix(first.count)), first, "order of [\(a), \(b)] begins with that of \(a)")
+            XCTAssertEqual(Set(both).count, both.count, "no node twice")
+        }
+    }
 }

@@ -85,8 +85,11 @@ struct Compiler {
 
     /// Parameter bindings of each environment (0 is the top level) and the call id that
     /// made it.
-    var envs: [[String: Int]] = [[:]]
-    var envCalls: [Int?] = [nil]
+    var envs = Compiler.topLevel.envs
+    var envCalls = Compiler.topLevel.calls
+    /// The top level's environment, shared by every compiler until one enters a call (an
+    /// array made for each definition cost as much as compiling a short one).
+    static let topLevel: (envs: [[String: Int]], calls: [Int?]) = ([[:]], [nil])
     var results = ResultTable()
     var inProgress: Set<String> = []
     /// The call being compiled, for the nodes of composite built-ins.
@@ -590,6 +593,11 @@ extension Session {
     /// any node the graph had for it).
     func compileDefinition(_ name: String, _ program: Program, _ expr: ExprID) throws -> Int {
         var c = Compiler(session: self, graph: graph)
+        // Arithmetic calls no generator: no definitions to count their seeds by.
+        if let id = c.arithmetic(program, expr) {
+            c.bind(name, id)
+            return id
+        }
         c.definitions = [(name, 0)]
         let id = try c.compile(program, expr)
         c.bind(name, id)

@@ -254,7 +254,11 @@ public final class Graph: @unchecked Sendable {
         // sweeping f): the last two are kept. Nodes never change once made, so an order
         // stays right until `scratch` drops nodes, whose ids are then reused.
         if let k = orders.firstIndex(where: { $0.roots == roots }) { return orders[k].order }
-        let o = search(roots)
+        // `print f, grad(f, x)` asks for f's cone and then for both: the search starts
+        // from f's, which is the first part of the order of both.
+        var known: [Int] = []
+        if roots.count > 1, let k = orders.firstIndex(where: { $0.roots == [roots[0]] }) { known = orders[k].order }
+        let o = search(roots, after: known)
         if orders.count == 2 { orders.removeFirst() }
         orders.append((roots, o))
         return o
@@ -263,7 +267,9 @@ public final class Graph: @unchecked Sendable {
     /// The last orders asked for, most recent last.
     var orders: [(roots: [Int], order: [Int])] = []
 
-    func search(_ roots: [Int]) -> [Int] {
+    /// The order of `roots` by a depth-first search; `known`: the order of `roots[0]`
+    /// alone, if already found.
+    func search(_ roots: [Int], after known: [Int] = []) -> [Int] {
         // The loop works on local copies: a class's stored arrays pay an exclusivity check
         // and a retain on every access, which cost more than the search itself.
         var marks = self.marks
@@ -279,7 +285,8 @@ public final class Graph: @unchecked Sendable {
         return edgeStart.withUnsafeBufferPointer { start in
             edges.withUnsafeBufferPointer { edges in
                 marks.withUnsafeMutableBufferPointer { marks in
-                    Graph.search(roots, start: start, edges: edges, marks: marks, generation: gen)
+                    for n in known { marks[n] = gen }
+                    return Graph.search(roots, start: start, edges: edges, marks: marks, generation: gen, after: known)
                 }
             }
         }
@@ -290,9 +297,9 @@ public final class Graph: @unchecked Sendable {
     /// visits).
     static func search(
         _ roots: [Int], start: UnsafeBufferPointer<Int32>, edges: UnsafeBufferPointer<Int32>,
-        marks: UnsafeMutableBufferPointer<UInt32>, generation gen: UInt32
+        marks: UnsafeMutableBufferPointer<UInt32>, generation gen: UInt32, after known: [Int]
     ) -> [Int] {
-        var out: [Int] = []
+        var out = known
         // The search's stack: node and next edge to follow, grown by hand (an array's
         // uniqueness check on every write cost as much as the visit).
         var capacity = 1024
