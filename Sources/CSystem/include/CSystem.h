@@ -19,13 +19,8 @@ void graphrepl_blas_configure(void);
    first large product instead of costing it about 2 ms. */
 void graphrepl_blas_preload(void);
 
-/* Keeps large blocks in glibc's heap for reuse instead of mapping each afresh, and
-   offers the heap for huge pages (see memory.c). Does nothing where the C library is
-   not glibc. */
+/* Keeps large blocks in glibc's heap for reuse instead of mapping each afresh (see
+   graphrepl_tune_malloc in memory.c). Does nothing where the C library is not glibc. */
 void graphrepl_tune_malloc(void);
-
-/* Offers what the heap has grown by since the last call for huge pages: cheap (no
-   system call unless it grew), called between statements. */
-void graphrepl_heap_hugepages(void);
 
 #endif

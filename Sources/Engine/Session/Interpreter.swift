@@ -1,4 +1,3 @@
-import CSystem
 import Foundation
 import GraphLang
 
@@ -160,7 +159,6 @@ public final class Interpreter {
 
     func attempt(_ s: SpannedStatement, in program: Program, expecting: String?) -> Outcome.Attempted {
         defer { for n in session.takeNotes() { report(n) } }
-        graphrepl_heap_hugepages()
         let d: Diagnostic
         do {
             try execute(s, in: program)
