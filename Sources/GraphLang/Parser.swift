@@ -38,6 +38,9 @@ public struct Parser {
             numbers.append(l.number)
             if l.tag == eof { break }
         }
+        // Every expression node takes a token of its own: room for all at once, rather
+        // than arrays copied at each doubling (and the memory of each left behind).
+        nodes.reserveCapacity(tags.count)
         self.diagnostics = lexer.diagnostics
         self.endedInsideBracket = lexer.depth > 0
     }
