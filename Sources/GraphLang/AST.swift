@@ -74,6 +74,7 @@ public final class Program: Sendable {
 
     /// Names referenced by an expression, in first-use order (iterative walk).
     public func names(in root: ExprID, excluding bound: Set<String> = []) -> [String] {
+        if bound.isEmpty, let names = arithmeticNames(root) { return names }
         // A definition names a few things: a list is searched faster than a set is
         // hashed, until it grows long.
         var seen: Set<String>?
@@ -109,6 +110,34 @@ public final class Program: Sendable {
                 stack.append(x)
             default:
                 stack.append(contentsOf: children(of: id).reversed())
+            }
+        }
+        return out
+    }
+
+    /// `names(in:)` for plain arithmetic (numbers, names, operators, signs), most
+    /// definitions: the parser appends a node after its children, so such an expression
+    /// is the range of ids from its first leaf to it, and its names come in that range in
+    /// the order they are written. Nil for anything else.
+    func arithmeticNames(_ root: ExprID) -> [String]? {
+        var lo = root
+        descend: while true {
+            switch nodes[lo].kind {
+            case .binary(_, let l, _): lo = l
+            case .negate(let x): lo = x
+            case .number, .name: break descend
+            default: return nil
+            }
+        }
+        guard lo <= root, root - lo < 4096 else { return nil }
+        var out: [String] = []
+        for e in lo...root {
+            switch nodes[e].kind {
+            case .number: continue
+            case .name(let n): if !out.contains(n) { out.append(n) }
+            case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
+            case .negate(let x) where x >= lo && x < e: continue
+            default: return nil
             }
         }
         return out

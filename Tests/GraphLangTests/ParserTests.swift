@@ -109,4 +109,18 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(d.count, 0)
         XCTAssertEqual(p.nodes.count, 300_000 * 2 - 1)
     }
+
+    /// Names of plain arithmetic are read off the range of ids (`arithmeticNames`): the
+    /// same names, in the same order, as the walk of the tree gives.
+    func testNamesOfArithmeticAreTheWalksNames() {
+        for text in [
+            "x1 * 0.999 + x1 ^ 2 * 0.001 + 0.0001", "-(a - b) / -c + a", "a", "2", "b ^ a ^ b", "--a * (c - -b)",
+            "(a + b) * (b + 1)", "f(a, b) + c", "[a, b] @ W", "a + g(b)[1]", "x' * y",
+        ] {
+            let (p, d, _) = Parser.parse(SourceFile(name: "t", text: text))
+            XCTAssertTrue(d.isEmpty, text)
+            guard case .expression(let e) = p.statements[0].statement else { return XCTFail(text) }
+            XCTAssertEqual(p.names(in: e), p.names(in: e, excluding: ["not a name"]), text)
+        }
+    }
 }

@@ -227,40 +227,44 @@ struct Compiler {
             }
         }
         guard lo <= root, root - lo < 4096 else { return nil }
-        var ids = [Int](repeating: -1, count: root - lo + 1)
-        // The same name twice (`x * 0.999 + x ^ 2`) is looked up once.
-        var lastName = ""
-        var lastID = -1
-        for e in lo...root {
-            switch p[e].kind {
-            case .number: continue
-            case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
-            case .negate(let x) where x >= lo && x < e: continue
-            case .name(let n):
-                if lastID < 0 || n != lastName {
-                    guard let id = graph.named[n] else { return nil }
-                    (lastName, lastID) = (n, id)
+        // The node of each expression in the range, on the stack (an array made for each
+        // definition cost a tenth of compiling it).
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: root - lo + 1) { ids -> Int? in
+            ids.initialize(repeating: -1)
+            // The same name twice (`x * 0.999 + x ^ 2`) is looked up once.
+            var lastName = ""
+            var lastID = -1
+            for e in lo...root {
+                switch p[e].kind {
+                case .number: continue
+                case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
+                case .negate(let x) where x >= lo && x < e: continue
+                case .name(let n):
+                    if lastID < 0 || n != lastName {
+                        guard let id = graph.named[n] else { return nil }
+                        (lastName, lastID) = (n, id)
+                    }
+                    ids[e - lo] = lastID
+                default:
+                    return nil
                 }
-                ids[e - lo] = lastID
-            default:
-                return nil
             }
-        }
-        for e in lo...root {
-            switch p[e].kind {
-            case .number(let v):
-                ids[e - lo] = add(.literal(.scalar(v)), NodeInputs(), p, e, 0)
-            case .name:
-                break
-            case .negate(let x):
-                ids[e - lo] = negation(of: ids[x - lo], p, e, 0)
-            case .binary(let b, let l, let r):
-                ids[e - lo] = add(.op(binaryOp(b)), NodeInputs(ids[l - lo], ids[r - lo]), p, e, 0)
-            default:
-                return nil  // excluded above
+            for e in lo...root {
+                switch p[e].kind {
+                case .number(let v):
+                    ids[e - lo] = add(.literal(.scalar(v)), NodeInputs(), p, e, 0)
+                case .name:
+                    break
+                case .negate(let x):
+                    ids[e - lo] = negation(of: ids[x - lo], p, e, 0)
+                case .binary(let b, let l, let r):
+                    ids[e - lo] = add(.op(binaryOp(b)), NodeInputs(ids[l - lo], ids[r - lo]), p, e, 0)
+                default:
+                    return nil  // excluded above
+                }
             }
+            return ids[root - lo]
         }
-        return ids[root - lo]
     }
 
     /// `-x` for the node `x`: a literal negated in place (so `a = -1` stays a number),

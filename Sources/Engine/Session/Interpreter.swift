@@ -440,7 +440,8 @@ public final class Interpreter {
             session.defineLeaf(name, kind: .input, value: v, origin: origin)
             return
         }
-        let refs = p.names(in: value).filter { Builtins.byName[$0] == nil }
+        var refs = p.names(in: value)
+        if refs.contains(where: { Builtins.byName[$0] != nil }) { refs = refs.filter { Builtins.byName[$0] == nil } }
         if let cycle = session.cycle(defining: name, references: refs) {
             var notes = existing == nil ? [] : ["the previous definition of '\(name)' is kept"]
             if refs.contains(name) {
