@@ -1,18 +1,21 @@
 /// A dictionary keyed by names, for the tables every definition looks names up in (the
 /// session's definitions and references, the graph's named nodes). Swift's `Dictionary`
 /// hashes a `String` with SipHash, a few hundred instructions for a name like `x123`;
-/// here a name is hashed with FNV-1a over its bytes, and each slot keeps its key's hash,
-/// so a probe compares strings only when the hashes agree. Open addressing with linear
-/// probing; a removed entry leaves a tombstone until the table is rebuilt.
+/// here a name is hashed with FNV-1a over its bytes. The entries are kept in the order
+/// they were added, in arrays of their own; the table of slots holds only their
+/// positions, so growing it moves no name or value, and a probe compares strings only
+/// where the hashes agree. A removed entry stays as a gap until the next rebuild.
 public struct NameMap<Value> {
-    /// Per slot: 0 empty, 1 removed, else the key's hash (which always has bit 1 set).
+    /// Per slot: the position of an entry, or -1 (empty). Twice as many slots as entries
+    /// (gaps included) at least.
+    private var slots: [Int32] = []
+    /// Per entry, in the order added: its key's hash (1 for a gap, otherwise bit 1 set),
+    /// key and value (nil for a gap).
     private var hashes: [UInt64] = []
     private var keys: [String] = []
     private var values: [Value?] = []
-    /// Entries held.
+    /// Entries held (gaps not counted).
     public private(set) var count = 0
-    /// Slots not empty: entries and tombstones.
-    private var used = 0
 
     public init() {}
 
@@ -37,24 +40,39 @@ public struct NameMap<Value> {
         return h | 2
     }
 
-    /// The slot holding `key`, or nil.
+    /// The position of the entry for `key`, or nil.
     @inline(__always)
     private func find(_ key: String, _ h: UInt64) -> Int? {
-        if hashes.isEmpty { return nil }
-        let mask = hashes.count - 1
+        if slots.isEmpty { return nil }
+        let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
-            let s = hashes[i]
-            if s == 0 { return nil }
-            if s == h && keys[i] == key { return i }
+            let k = Int(slots[i])
+            if k < 0 { return nil }
+            if hashes[k] == h && keys[k] == key { return k }
             i = (i + 1) & mask
         }
     }
 
+    /// A new entry (the key is not in the table), giving its position.
+    private mutating func insert(_ key: String, _ h: UInt64, _ value: Value) -> Int {
+        if (hashes.count + 1) * 2 > slots.count { rebuild() }
+        let k = hashes.count
+        hashes.append(h)
+        keys.append(key)
+        values.append(value)
+        count += 1
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = Int32(truncatingIfNeeded: k)
+        return k
+    }
+
     public subscript(_ key: String) -> Value? {
         get {
-            guard let i = find(key, NameMap.hash(key)) else { return nil }
-            return values[i]
+            guard let k = find(key, NameMap.hash(key)) else { return nil }
+            return values[k]
         }
         set {
             if let newValue {
@@ -74,51 +92,60 @@ public struct NameMap<Value> {
     @discardableResult
     public mutating func updateValue(_ value: Value, forKey key: String) -> Value? {
         let h = NameMap.hash(key)
-        if let i = find(key, h) {
-            let old = values[i]
-            values[i] = value
+        if let k = find(key, h) {
+            let old = values[k]
+            values[k] = value
             return old
         }
-        if (used + 1) * 2 > hashes.count { rebuild() }
-        let mask = hashes.count - 1
-        var i = Int(truncatingIfNeeded: h) & mask
-        // The first empty or removed slot on the way.
-        while hashes[i] > 1 { i = (i + 1) & mask }
-        if hashes[i] == 0 { used += 1 }
-        hashes[i] = h
-        keys[i] = key
-        values[i] = value
-        count += 1
+        _ = insert(key, h, value)
         return nil
+    }
+
+    /// Change the value of `key` in place (`value` first where there is none): one
+    /// lookup for what reading and writing it back take two.
+    @discardableResult
+    public mutating func update<R>(_ key: String, default value: @autoclosure () -> Value, _ body: (inout Value) -> R) -> R {
+        let h = NameMap.hash(key)
+        let k = find(key, h) ?? insert(key, h, value())
+        return body(&values[k]!)
     }
 
     @discardableResult
     public mutating func removeValue(forKey key: String) -> Value? {
-        guard let i = find(key, NameMap.hash(key)) else { return nil }
-        let old = values[i]
-        hashes[i] = 1
-        keys[i] = ""
-        values[i] = nil
+        guard let k = find(key, NameMap.hash(key)) else { return nil }
+        let old = values[k]
+        // A gap: its slot stays taken (probes go past it) until the next rebuild.
+        hashes[k] = 1
+        keys[k] = ""
+        values[k] = nil
         count -= 1
         return old
     }
 
-    /// A table with room for twice the entries (or as many, where tombstones filled it).
+    /// Slots for twice the entries and more, the gaps closed first when they are many.
     private mutating func rebuild() {
-        let old = (hashes, keys, values)
+        if count * 2 < hashes.count {
+            var n = 0
+            for k in hashes.indices where hashes[k] > 1 {
+                if k != n {
+                    hashes[n] = hashes[k]
+                    keys.swapAt(n, k)
+                    values.swapAt(n, k)
+                }
+                n += 1
+            }
+            hashes.removeSubrange(n...)
+            keys.removeSubrange(n...)
+            values.removeSubrange(n...)
+        }
         var size = 16
-        while size < (count + 1) * 4 { size *= 2 }
-        hashes = [UInt64](repeating: 0, count: size)
-        keys = [String](repeating: "", count: size)
-        values = [Value?](repeating: nil, count: size)
-        used = count
+        while size < (hashes.count + 1) * 4 { size *= 2 }
+        slots = [Int32](repeating: -1, count: size)
         let mask = size - 1
-        for j in old.0.indices where old.0[j] > 1 {
-            var i = Int(truncatingIfNeeded: old.0[j]) & mask
-            while hashes[i] != 0 { i = (i + 1) & mask }
-            hashes[i] = old.0[j]
-            keys[i] = old.1[j]
-            values[i] = old.2[j]
+        for k in hashes.indices {
+            var i = Int(truncatingIfNeeded: hashes[k]) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(truncatingIfNeeded: k)
         }
     }
 
@@ -131,13 +158,13 @@ public struct NameMap<Value> {
 }
 
 extension NameMap: Sequence {
-    /// The entries, in no particular order.
+    /// The entries, in the order they were added.
     public func makeIterator() -> AnyIterator<(key: String, value: Value)> {
-        var i = 0
+        var k = 0
         return AnyIterator {
-            while i < hashes.count {
-                defer { i += 1 }
-                if hashes[i] > 1, let v = values[i] { return (keys[i], v) }
+            while k < hashes.count {
+                defer { k += 1 }
+                if hashes[k] > 1, let v = values[k] { return (keys[k], v) }
             }
             return nil
         }

@@ -20,15 +20,19 @@ public final class Session {
         public init() {}
     }
 
-    public private(set) var definitions: NameMap<Definition> = [:]
+    /// Each name's definition, what it refers to and how many definitions refer to it,
+    /// in one table (a definition reads and writes all three).
+    struct Entry {
+        var definition: Definition?
+        var references: [String] = []
+        var referenceCount = 0
+    }
+    var entries: NameMap<Entry> = [:]
     /// Definition order, for `:list` and `:save`.
     public private(set) var order: [String] = []
     public internal(set) var values: [String: Value] = [:]
     public internal(set) var placeholderShapes: [String: [Int]] = [:]
     public var settings = Settings()
-    /// Names each definition refers to, and how many definitions refer to each name.
-    var references: NameMap<[String]> = [:]
-    var referenceCount: NameMap<Int> = [:]
     /// Bumped on every change of structure; the compiled graph is cached against it.
     public private(set) var version = 0
     var cachedGraph: (version: Int, graph: Graph)?
@@ -49,15 +53,15 @@ public final class Session {
 
     // MARK: - Reading
 
-    public func definition(_ name: String) -> Definition? { definitions[name] }
+    public func definition(_ name: String) -> Definition? { entries[name]?.definition }
 
     public func leafKind(_ name: String) -> LeafKind? {
-        if case .leaf(let k, _) = definitions[name] { return k }
+        if case .leaf(let k, _) = definition(name) { return k }
         return nil
     }
 
     public var functionNames: [String] {
-        order.filter { if case .function = definitions[$0] { return true } else { return false } }
+        order.filter { if case .function = definition($0) { return true } else { return false } }
     }
 
     // MARK: - Changing
@@ -81,24 +85,29 @@ public final class Session {
 
     /// Record a definition (after checks), keeping `order` and reference counts.
     func store(_ name: String, _ def: Definition, references refs: [String]) {
-        if definitions.updateValue(def, forKey: name) == nil {
-            order.append(name)
-            // A new name has no references yet (`remove` and `reset` drop them).
-            if !refs.isEmpty { references[name] = refs }
-        } else {
-            for r in references[name] ?? [] { referenceCount[r, default: 1] -= 1 }
-            references[name] = refs
+        let old = entries.update(name, default: Entry()) { e -> [String]? in
+            let old = e.definition == nil ? nil : e.references
+            e.definition = def
+            e.references = refs
+            return old
         }
-        for r in refs { referenceCount[r, default: 0] += 1 }
+        if let old {
+            for r in old { entries.update(r, default: Entry()) { $0.referenceCount -= 1 } }
+        } else {
+            order.append(name)
+        }
+        for r in refs { entries.update(r, default: Entry()) { $0.referenceCount += 1 } }
         changed(name)
     }
 
     /// Remove a definition. Names that used it see a free symbol from now on.
     public func remove(_ name: String) -> Bool {
-        guard definitions[name] != nil else { return false }
-        for r in references[name] ?? [] { referenceCount[r, default: 1] -= 1 }
-        references[name] = nil
-        definitions[name] = nil
+        guard let e = entries[name], e.definition != nil else { return false }
+        for r in e.references { entries.update(r, default: Entry()) { $0.referenceCount -= 1 } }
+        entries.update(name, default: Entry()) {
+            $0.definition = nil
+            $0.references = []
+        }
         values[name] = nil
         placeholderShapes[name] = nil
         order.removeAll { $0 == name }
@@ -107,12 +116,10 @@ public final class Session {
     }
 
     public func reset() {
-        definitions = [:]
+        entries = [:]
         order = []
         values = [:]
         placeholderShapes = [:]
-        references = [:]
-        referenceCount = [:]
         bump()
     }
 
@@ -121,7 +128,7 @@ public final class Session {
     /// definitions costs nothing here).
     func cycle(defining name: String, references refs: [String]) -> [String]? {
         if refs.contains(name) { return [name, name] }
-        guard referenceCount[name, default: 0] > 0 else { return nil }
+        guard let e = entries[name], e.referenceCount > 0 else { return nil }
         // Depth-first search from the references, with parents to rebuild the path.
         var parent: [String: String] = [:]
         var stack: [String] = []
@@ -130,7 +137,7 @@ public final class Session {
             stack.append(r)
         }
         while let n = stack.popLast() {
-            for m in references[n] ?? [] {
+            for m in entries[n]?.references ?? [] {
                 if m == name {
                     var path = [name, n]
                     var p = n
@@ -158,11 +165,11 @@ public final class Session {
     /// Define `name` as a leaf of `kind` with `value`.
     public func defineLeaf(_ name: String, kind: LeafKind, value: Value?, shape: [Int]? = nil, origin: Origin?) {
         let wasSameLeaf: Bool
-        if case .leaf(let k, _) = definitions[name], k == kind { wasSameLeaf = true } else { wasSameLeaf = false }
+        if case .leaf(let k, _) = definition(name), k == kind { wasSameLeaf = true } else { wasSameLeaf = false }
         values[name] = value
         if shape != nil || !placeholderShapes.isEmpty { placeholderShapes[name] = shape }
         if wasSameLeaf {
-            definitions[name] = .leaf(kind, origin)
+            entries.update(name, default: Entry()) { $0.definition = .leaf(kind, origin) }
             return
         }
         store(name, .leaf(kind, origin), references: [])
@@ -191,19 +198,19 @@ public final class Session {
         var position: Int?
     }
 
-    func save(_ name: String) -> Saved { save(name, definitions[name]) }
+    func save(_ name: String) -> Saved { save(name, definition(name)) }
 
     /// `save` when the caller has read the name's definition already.
     func save(_ name: String, _ definition: Definition?) -> Saved {
         // A new name has nothing to put back but its absence.
         guard definition != nil else { return Saved(definition: nil, references: [], value: nil, shape: nil) }
         return Saved(
-            definition: definition, references: references[name] ?? [], value: values[name],
+            definition: definition, references: entries[name]?.references ?? [], value: values[name],
             shape: placeholderShapes[name], position: order.firstIndex(of: name))
     }
 
     public func defineNode(_ name: String, program: Program, expr: ExprID, references refs: [String]) {
-        defineNode(name, program: program, expr: expr, references: refs, new: definitions[name] == nil)
+        defineNode(name, program: program, expr: expr, references: refs, new: definition(name) == nil)
     }
 
     /// `new`: nothing defines `name` yet, so it has no value or shape to drop (only a
