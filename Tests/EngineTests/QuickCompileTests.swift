@@ -146,6 +146,10 @@ final class QuickCompileTests: XCTestCase {
             XCTAssertEqual(both, g.search([a, b]), "order of [\(a), \(b)]")
             XCTAssertEqual(Array(both.prefix(first.count)), first, "order of [\(a), \(b)] begins with that of \(a)")
             XCTAssertEqual(Set(both).count, both.count, "no node twice")
+            // The other way: the order of the first root read off the order of both.
+            g.orders = []
+            _ = g.order([a, b])
+            XCTAssertEqual(g.order([a]), g.search([a]), "order of \(a) after that of [\(a), \(b)]")
         }
     }
 }

@@ -7,12 +7,19 @@ extension Graph {
     /// whole stands for its elements (nested lists too), one after the other. Constants
     /// and numbers have no derivative and are refused.
     public func independents(_ x: Int, of output: Int, cone given: [Int]? = nil) throws -> [Int] {
-        let cone = given ?? order([output])
+        // The output's cone only where needed: a leaf (most often) needs none.
+        var known = given
+        func cone() -> [Int] {
+            if let known { return known }
+            let c = order([output])
+            known = c
+            return c
+        }
         var out: [Int] = []
         var stack = [x]
         while let n = stack.popLast() {
             let node = nodes[n]
-            if case .op(.stack) = node.kind, dependsOn(n, order: cone)[output] != true {
+            if case .op(.stack) = node.kind, dependsOn(n, order: cone())[output] != true {
                 stack.append(contentsOf: node.inputs.reversed())
                 continue
             }
@@ -30,7 +37,7 @@ extension Graph {
             case .op, .jacobian, .gradient:
                 // An expression written in the call is a new node that the output cannot
                 // use: its derivative would be a silent 0, so say what to write instead.
-                if node.name == nil, dependsOn(n, order: cone)[output] != true {
+                if node.name == nil, dependsOn(n, order: cone())[output] != true {
                     var hint = "hint: name the node in the definitions (u = …), then differentiate with respect to u"
                     if case .op(.index) = node.kind, let base = nodes[node.inputs[0]].name {
                         let positions = node.inputs.dropFirst().map { label($0) }.joined(separator: ", ")

@@ -529,16 +529,16 @@ struct Compiler {
     /// errors located at the argument.
     func independents(_ x: Int, of f: Int, _ p: Program, _ xe: ExprID) throws -> [Int] {
         let xs: [Int]
-        let cone = graph.order([f])
         do {
-            xs = try graph.independents(x, of: f, cone: cone)
+            xs = try graph.independents(x, of: f)
         } catch let err as EvalError {
             throw fail(p, xe, err.message, notes: err.notes)
         }
         // A name nothing defines and f does not use is most likely a slip: its derivative
         // is 0, and a note says why.
         for x in xs {
-            guard case .leaf(let name, .symbol) = graph.nodes[x].kind, graph.dependsOn(x, order: cone)[f] != true else {
+            guard case .leaf(let name, .symbol) = graph.nodes[x].kind, graph.dependsOn(x, order: graph.order([f]))[f] != true
+            else {
                 continue
             }
             var notes = didYouMean(name, among: session.order)

@@ -258,7 +258,16 @@ public final class Graph: @unchecked Sendable {
         // from f's, which is the first part of the order of both.
         var known: [Int] = []
         if roots.count > 1, let k = orders.firstIndex(where: { $0.roots == [roots[0]] }) { known = orders[k].order }
-        let o = search(roots, after: known)
+        // And the other way: f's cone is the first part of the order of f and more, up
+        // to f itself (a node comes after its cone).
+        let o: [Int]
+        if roots.count == 1, let c = orders.first(where: { $0.roots.first == roots[0] }),
+            let end = c.order.firstIndex(of: roots[0])
+        {
+            o = Array(c.order[...end])
+        } else {
+            o = search(roots, after: known)
+        }
         if orders.count == 2 { orders.removeFirst() }
         orders.append((roots, o))
         return o
