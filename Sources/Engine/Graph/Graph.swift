@@ -45,20 +45,6 @@ public struct Node: Sendable {
     /// The user-function call whose body made this node, for drawing module boxes.
     public var call: Int?
 
-    public init(
-        kind: consuming Kind, inputs: NodeInputs, name: consuming String? = nil, origin: consuming Origin? = nil, call: Int? = nil
-    ) {
-        self.kind = kind
-        self.inputs = inputs
-        self.name = name
-        self.origin = origin
-        self.call = call
-    }
-
-    public init(kind: Kind, inputs: [Int], name: String? = nil, origin: Origin? = nil, call: Int? = nil) {
-        self.init(kind: kind, inputs: NodeInputs(inputs), name: name, origin: origin, call: call)
-    }
-
     public var op: Op? {
         if case .op(let o) = kind { return o }
         return nil
@@ -66,6 +52,15 @@ public struct Node: Sendable {
     public var leaf: (String, LeafKind)? {
         if case .leaf(let n, let k) = kind { return (n, k) }
         return nil
+    }
+}
+
+extension Node {
+    // Written in an extension, this keeps the memberwise init, which `Graph.append`
+    // uses: with an init in the struct itself, making a node copied it whole and then
+    // destroyed the original (a tenth of compiling a line of arithmetic).
+    public init(kind: Kind, inputs: [Int], name: String? = nil, origin: Origin? = nil, call: Int? = nil) {
+        self.init(kind: kind, inputs: NodeInputs(inputs), name: name, origin: origin, call: call)
     }
 }
 
