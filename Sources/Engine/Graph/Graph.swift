@@ -215,6 +215,14 @@ public final class Graph: @unchecked Sendable {
     var edgeStart: [Int32] = [0]
     var edges: [Int32] = []
 
+    /// Room for `n` more nodes, so that a script about to be run (about a node per
+    /// expression node) does not copy the arrays at each doubling.
+    func reserveCapacity(_ n: Int) {
+        nodes.reserveCapacity(nodes.count + n)
+        edgeStart.reserveCapacity(edgeStart.count + n)
+        edges.reserveCapacity(edges.count + 2 * n)
+    }
+
     @discardableResult
     func append(_ node: consuming Node) -> Int {
         let inputs = node.inputs

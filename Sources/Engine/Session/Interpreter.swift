@@ -114,6 +114,15 @@ public final class Interpreter {
             if unexpected.count > 10 { writeError("(\(unexpected.count - 10) more errors)\n") }
             return .syntaxError
         }
+        // A long script's nodes, given room at once: about a node per expression node,
+        // but none for numbers defined in place (leaves, not compiled).
+        if program.nodes.count >= 4096 {
+            var n = program.nodes.count
+            for s in program.statements {
+                if case .define(_, _, let v) = s.statement, let k = Interpreter.literalSize(program, v) { n -= k }
+            }
+            session.graph.reserveCapacity(n)
+        }
         // Syntax errors that were expected are shown when their line is reached.
         var pendingSyntax = diagnostics
         var failedLine: Int?
@@ -357,6 +366,27 @@ public final class Interpreter {
         if Interpreter.reserved[name] != nil {
             throw Diagnostic(.error, "'\(name)' is a reserved word", source: p.source, span: span)
         }
+    }
+
+    /// How many expression nodes a literal (`isLiteral`) is written with; nil for
+    /// anything else.
+    static func literalSize(_ p: Program, _ e: ExprID) -> Int? {
+        switch p[e].kind {
+        case .number: return 1
+        case .tensor: break
+        default: return nil
+        }
+        var stack = [e]
+        var n = 0
+        while let id = stack.popLast() {
+            n += 1
+            switch p[id].kind {
+            case .number: continue
+            case .tensor(let items) where !items.isEmpty: stack.append(contentsOf: items)
+            default: return nil
+            }
+        }
+        return n
     }
 
     /// A number or a list of numbers written in place, such as `3` or `[[1, -1], [0, 1]]`.
