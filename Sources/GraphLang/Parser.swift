@@ -6,44 +6,46 @@ public struct Parser {
 
     let source: SourceFile
     let bytes: [UInt8]
-    /// The tokens, as arrays of their parts: each one's `Token.Kind.tag`, span, and
-    /// value if it is a number; the kinds of strings and commands by position. A name's
-    /// text is made from its span only where an expression or a statement keeps it.
-    var tags: [UInt8] = []
-    var spans: [Span] = []
-    var numbers: [Double] = []
-    var payloads: [Int: Token.Kind] = [:]
+    /// The tokens are read as the parser goes, into a window of four by position (it
+    /// looks one back and one ahead): each one's `Token.Kind.tag`, span, value if it is a
+    /// number, and kind if it is a string or a command. A name's text is made from its
+    /// span only where an expression or a statement keeps it. No array of every token:
+    /// for a long script those were megabytes written once and read once.
+    var lexer: Lexer
+    var window = [Lexeme](repeating: Lexeme(Token.Kind.eof, Span(0, 0)), count: 4)
+    var payloads = [Token.Kind](repeating: .eof, count: 4)
     var index = 0
     var nodes: [ExprNode] = []
     var depth = 0
-    public private(set) var diagnostics: [Diagnostic] = []
+    /// The parser's own errors (the lexer's come before them).
+    var parseDiagnostics: [Diagnostic] = []
+    /// The lexer's errors, then the parser's: all of them once the input is read.
+    public var diagnostics: [Diagnostic] { lexer.diagnostics + parseDiagnostics }
     /// True when the input ended inside an open bracket: more lines may complete it.
-    public private(set) var endedInsideBracket = false
+    public var endedInsideBracket: Bool { lexer.depth > 0 }
 
     public init(source: SourceFile, range: Range<Int>? = nil) {
         self.source = source
         self.bytes = source.bytes
-        var lexer = Lexer(source: source, range: range)
-        // About one token in four bytes of a script.
-        let guess = Swift.min(source.bytes.count, range?.count ?? source.bytes.count) / 4 + 2
-        tags.reserveCapacity(guess)
-        spans.reserveCapacity(guess)
-        numbers.reserveCapacity(guess)
-        let eof = Token.Kind.eof.tag
-        while true {
-            let l = lexer.nextLexeme()
-            if l.tag == Tag.string || l.tag == Tag.command { payloads[tags.count] = lexer.payload }
-            tags.append(l.tag)
-            spans.append(l.span)
-            numbers.append(l.number)
-            if l.tag == eof { break }
-        }
-        // Every expression node takes a token of its own: room for all at once, rather
-        // than arrays copied at each doubling (and the memory of each left behind).
-        nodes.reserveCapacity(tags.count)
-        self.diagnostics = lexer.diagnostics
-        self.endedInsideBracket = lexer.depth > 0
+        lexer = Lexer(source: source, range: range)
+        read(0)
+        read(1)
+        // Room for the expression nodes at once, rather than arrays copied at each
+        // doubling (and the memory of each left behind): about one in four bytes.
+        nodes.reserveCapacity(Swift.min(source.bytes.count, range?.count ?? source.bytes.count) / 4 + 2)
     }
+
+    /// Read token `i` (the one after the last read) into the window. Past the end the
+    /// lexer gives end of input again.
+    mutating func read(_ i: Int) {
+        let l = lexer.nextLexeme()
+        window[i & 3] = l
+        if l.tag == Tag.string || l.tag == Tag.command { payloads[i & 3] = lexer.payload }
+    }
+
+    /// Token `i`'s parts; `i` is within one of the current token.
+    @inline(__always) func tag(_ i: Int) -> UInt8 { window[i & 3].tag }
+    @inline(__always) func span(_ i: Int) -> Span { window[i & 3].span }
 
     /// How many units `parse` has read in this process: lets tests show that the session
     /// parses each entry once.
@@ -66,8 +68,11 @@ public struct Parser {
 
     /// Parse one expression filling `range` of the source (a command's argument).
     public static func parseExpression(_ source: SourceFile, range: Range<Int>) -> Result<(Program, ExprID), Diagnostic> {
+        // A lexer's error anywhere in the range comes first, before any parsing.
+        var check = Lexer(source: source, range: range)
+        while check.nextLexeme().tag != Token.Kind.eof.tag {}
+        if let d = check.diagnostics.first { return .failure(d) }
         var p = Parser(source: source, range: range)
-        if let d = p.diagnostics.first { return .failure(d) }
         do {
             let e = try p.expression()
             if !p.check(.eof) {
@@ -93,31 +98,33 @@ public struct Parser {
 
     /// The kind of token `i` (a name's text made now).
     func kind(_ i: Int) -> Token.Kind {
-        switch tags[i] {
-        case Tag.number: return .number(numbers[i])
+        switch tag(i) {
+        case Tag.number: return .number(window[i & 3].number)
         case Tag.identifier: return .identifier(text(i))
-        case Tag.string, Tag.command: return payloads[i] ?? .eof
-        default: return Token.Kind.withoutPayload[Int(tags[i])]
+        case Tag.string, Tag.command: return payloads[i & 3]
+        default: return Token.Kind.withoutPayload[Int(tag(i))]
         }
     }
     /// The text of token `i`.
-    func text(_ i: Int) -> String { String(decoding: bytes[spans[i].start..<spans[i].end], as: UTF8.self) }
+    func text(_ i: Int) -> String { String(decoding: bytes[span(i).start..<span(i).end], as: UTF8.self) }
     /// Whether token `i` is the name `word` (compared byte by byte, no text made).
     @inline(__always)
     func isWord(_ i: Int, _ word: StaticString) -> Bool {
-        let span = spans[i]
-        guard tags[i] == Tag.identifier, span.end - span.start == word.utf8CodeUnitCount else { return false }
+        let span = span(i)
+        guard tag(i) == Tag.identifier, span.end - span.start == word.utf8CodeUnitCount else { return false }
         let w = word.utf8Start
         for k in 0..<word.utf8CodeUnitCount where bytes[span.start + k] != w[k] { return false }
         return true
     }
 
-    var current: Token { Token(kind: kind(index), span: spans[index]) }
-    var currentSpan: Span { spans[index] }
+    var current: Token { Token(kind: kind(index), span: span(index)) }
+    var currentSpan: Span { span(index) }
     /// Whether the next token is of kind `k`, which has no payload (a comma, a bracket).
-    func check(_ k: Token.Kind) -> Bool { tags[index] == k.tag }
+    func check(_ k: Token.Kind) -> Bool { tag(index) == k.tag }
     mutating func advance() {
-        if index < tags.count - 1 { index += 1 }
+        guard tag(index) != Token.Kind.eof.tag else { return }
+        index += 1
+        read(index + 1)
     }
     mutating func take() -> Token {
         let t = current
@@ -126,9 +133,9 @@ public struct Parser {
     }
     /// Step past the current token, giving its span.
     mutating func skip() -> Span {
-        let span = spans[index]
+        let s = span(index)
         advance()
-        return span
+        return s
     }
     mutating func match(_ k: Token.Kind) -> Bool {
         if check(k) {
@@ -145,7 +152,7 @@ public struct Parser {
         if check(k) { return take() }
         var span = currentSpan
         if current.kind == .newline || current.kind == .eof || current.kind == .semicolon {
-            span = Span(spans[Swift.max(0, index - 1)].end, spans[Swift.max(0, index - 1)].end + 1)
+            span = Span(self.span(Swift.max(0, index - 1)).end, self.span(Swift.max(0, index - 1)).end + 1)
         }
         throw error(message + ", found \(current.kind.describe)", span, notes: notes)
     }
@@ -170,11 +177,11 @@ public struct Parser {
                     throw error("unexpected \(current.kind.describe) after the statement", currentSpan, notes: notes)
                 }
             } catch let d as Diagnostic {
-                diagnostics.append(d)
+                parseDiagnostics.append(d)
                 // Skip to the next statement.
                 while !(check(.newline) || check(.semicolon) || check(.eof)) { advance() }
             } catch {
-                diagnostics.append(self.error("\(error)", currentSpan))
+                parseDiagnostics.append(self.error("\(error)", currentSpan))
             }
         }
         return out
@@ -183,15 +190,15 @@ public struct Parser {
     mutating func statement() throws -> SpannedStatement {
         let start = currentSpan.start
         func done(_ s: Statement) -> SpannedStatement {
-            SpannedStatement(statement: s, span: Span(start, spans[Swift.max(0, index - 1)].end))
+            SpannedStatement(statement: s, span: Span(start, span(Swift.max(0, index - 1)).end))
         }
-        if tags[index] == Tag.command, case .command(let name, let args, let argsStart) = kind(index) {
+        if tag(index) == Tag.command, case .command(let name, let args, let argsStart) = kind(index) {
             let span = skip()
             if name == "repeat" { checkRepeatedStatements(argsStart..<span.end) }
             return done(.command(name: name, args: args, argsStart: argsStart))
         }
-        if tags[index] == Tag.identifier {
-            let next = tags[Swift.min(index + 1, tags.count - 1)]
+        if tag(index) == Tag.identifier {
+            let next = tag(index + 1)
             let equal = Token.Kind.equal.tag
             if isWord(index, "print"), next != equal {
                 advance()
@@ -211,7 +218,7 @@ public struct Parser {
                 var params: [String] = []
                 if !check(.rightParen) {
                     repeat {
-                        guard tags[index] == Tag.identifier else {
+                        guard tag(index) == Tag.identifier else {
                             throw error("expected a parameter name, found \(kind(index).describe)", currentSpan)
                         }
                         let p = text(index)
@@ -256,14 +263,14 @@ public struct Parser {
         let body = lexer.next()
         guard body.kind != .eof else { return }
         guard Parser.repeatNesting < Parser.maxRepeatNesting else {
-            diagnostics.append(
+            parseDiagnostics.append(
                 error("':repeat' nested more than \(Parser.maxRepeatNesting) deep", Span(range.lowerBound, range.upperBound)))
             return
         }
         Parser.repeatNesting += 1
         defer { Parser.repeatNesting -= 1 }
         let (_, ds) = Parser.parse(source, range: body.span.start..<range.upperBound)
-        diagnostics += ds
+        parseDiagnostics += ds
     }
 
     /// How deep `:repeat`s inside `:repeat`s are being parsed (each is a parser of its own).
@@ -302,14 +309,14 @@ public struct Parser {
         try enter(currentSpan)
         defer { depth -= 1 }
         var left = try unary()
-        while let (op, power) = Parser.infixByTag[Int(tags[index])], power > minPower {
+        while let (op, power) = Parser.infixByTag[Int(tag(index))], power > minPower {
             let opSpan = skip()
             if check(.newline) || check(.eof) || check(.semicolon) {
                 throw error("expected an expression after '\(op.rawValue)'", opSpan)
             }
             // `^` is right-associative: its right side may hold another `^`.
             let right = try op == .pow ? parse(power - 1) : parse(power)
-            if power == 1, let (_, p2) = Parser.infixByTag[Int(tags[index])], p2 == 1 {
+            if power == 1, let (_, p2) = Parser.infixByTag[Int(tag(index))], p2 == 1 {
                 throw error(
                     "comparisons do not chain", currentSpan,
                     notes: ["hint: write (a < b) * (b < c) for both"])
@@ -393,10 +400,10 @@ public struct Parser {
 
     mutating func primary() throws -> ExprID {
         // Numbers and names, most of what is read, without making a token.
-        if tags[index] == Tag.number {
-            let v = numbers[index]
+        if tag(index) == Tag.number {
+            let v = window[index & 3].number
             let span = skip()
-            if tags[index] == Tag.identifier, currentSpan.start == span.end {
+            if tag(index) == Tag.identifier, currentSpan.start == span.end {
                 let w = text(index)
                 throw error(
                     "a number cannot run into a name: '\(source.text(span))\(w)'",
@@ -404,7 +411,7 @@ public struct Parser {
             }
             return add(.number(v), span)
         }
-        if tags[index] == Tag.identifier {
+        if tag(index) == Tag.identifier {
             let i = index
             let span = skip()
             let call = check(.leftParen)
