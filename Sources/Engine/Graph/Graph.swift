@@ -17,10 +17,18 @@ public enum LeafKind: String, Sendable {
 /// Where a node came from in the user's source, for located runtime errors.
 public struct Origin: Sendable {
     public let program: Program
-    public let expr: ExprID
+    /// The expression, as 32 bits: a node is 16 bytes smaller with it and `call` so.
+    let exprIndex: Int32
+    public var expr: ExprID { Int(exprIndex) }
     public var span: Span { program[expr].span }
     public func diagnostic(_ message: String, notes: [String] = []) -> Diagnostic {
         Diagnostic(.error, message, source: program.source, span: span, notes: notes)
+    }
+}
+
+extension Origin {
+    public init(program: Program, expr: ExprID) {
+        self.init(program: program, exprIndex: Int32(truncatingIfNeeded: expr))
     }
 }
 
@@ -37,13 +45,21 @@ public struct Node: Sendable {
         /// building the gradient's own graph (see `Compiler.lazyGradients`).
         case gradient
     }
+    // In this order the fields pack into 72 bytes (the call's 32 bits beside the kind's
+    // tag): the nodes of a long script are tens of megabytes.
     public var kind: Kind
+    /// `call`, or -1 for none.
+    var callIndex: Int32 = -1
     public var inputs: NodeInputs
     /// The definition this node is the value of (`c` in `c = a + b`).
     public var name: String?
     public var origin: Origin?
+
     /// The user-function call whose body made this node, for drawing module boxes.
-    public var call: Int?
+    public var call: Int? {
+        get { callIndex < 0 ? nil : Int(callIndex) }
+        set { callIndex = newValue.map { Int32(truncatingIfNeeded: $0) } ?? -1 }
+    }
 
     public var op: Op? {
         if case .op(let o) = kind { return o }
@@ -60,7 +76,8 @@ extension Node {
     // uses: with an init in the struct itself, making a node copied it whole and then
     // destroyed the original (a tenth of compiling a line of arithmetic).
     public init(kind: Kind, inputs: [Int], name: String? = nil, origin: Origin? = nil, call: Int? = nil) {
-        self.init(kind: kind, inputs: NodeInputs(inputs), name: name, origin: origin, call: call)
+        self.init(kind: kind, inputs: NodeInputs(inputs), name: name, origin: origin)
+        self.call = call
     }
 }
 
@@ -235,7 +252,8 @@ public final class Graph: @unchecked Sendable {
     /// which cost more than the rest of making it.
     func append(kind: consuming Node.Kind, inputs: NodeInputs, origin: consuming Origin?, call: Int?) -> Int {
         appendEdges(inputs)
-        nodes.append(Node(kind: kind, inputs: inputs, origin: origin, call: call))
+        nodes.append(
+            Node(kind: kind, callIndex: call.map { Int32(truncatingIfNeeded: $0) } ?? -1, inputs: inputs, origin: origin))
         return nodes.count - 1
     }
 
