@@ -174,20 +174,43 @@ public struct Lexer {
 
     mutating func scanNumber() -> Lexeme {
         let start = pos
-        while pos < end, Lexer.isDigit(bytes[pos]) { pos += 1 }
+        // The digits as read (`m`, the point's place in `scale`), for a short number
+        // without exponent: most numbers in a script, such as 0.001.
+        var m: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        while pos < end, Lexer.isDigit(bytes[pos]) {
+            m = m &* 10 &+ UInt64(bytes[pos] &- 48)
+            digits += 1
+            pos += 1
+        }
         if pos < end, bytes[pos] == UInt8(ascii: "."), !(Lexer.isIdentStart(peek(1))) {
             pos += 1
-            while pos < end, Lexer.isDigit(bytes[pos]) { pos += 1 }
+            while pos < end, Lexer.isDigit(bytes[pos]) {
+                m = m &* 10 &+ UInt64(bytes[pos] &- 48)
+                digits += 1
+                scale -= 1
+                pos += 1
+            }
         }
+        var exponent = false
         if pos < end, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
             var k = pos + 1
             if k < end, bytes[k] == UInt8(ascii: "+") || bytes[k] == UInt8(ascii: "-") { k += 1 }
             if k < end, Lexer.isDigit(bytes[k]) {
                 pos = k
+                exponent = true
                 while pos < end, Lexer.isDigit(bytes[pos]) { pos += 1 }
             }
         }
-        let value = DecimalReader.read(bytes, start, pos) ?? Double(source.text(Span(start, pos))) ?? .nan
+        let value: Double
+        if !exponent, digits <= 15, scale >= -22 {
+            // At most 15 digits: m < 2^53 and 10^-scale are exact doubles, and one
+            // division rounds once, as `DecimalReader` (Clinger's fast path) does.
+            value = scale == 0 ? Double(m) : Double(m) / DecimalReader.exactPowersOfTen[-scale]
+        } else {
+            value = DecimalReader.read(bytes, start, pos) ?? Double(source.text(Span(start, pos))) ?? .nan
+        }
         return Lexeme(Token.Kind.number(0).tag, Span(start, pos), number: value)
     }
 

@@ -128,4 +128,39 @@ final class NumberReadingTests: XCTestCase {
             }
         }
     }
+
+    /// Numbers in a script are read by the lexer, which settles short ones itself (at
+    /// most 15 digits, no exponent): each must be the double `strtod` gives.
+    func testTheLexersNumbersAgreeWithStrtodBitForBit() {
+        var g = SystemRandomNumberGenerator()
+        var texts: [String] = [
+            "0", "0.5", ".5", "5.", "0.999", "0.0001", "2", "123456789012345", "1234567890123456",
+            "0.000000000000000000001", "0.0000000000000000000001", "9007199254740993", "1e5", "2.5E-3", "007",
+        ]
+        for _ in 0..<100_000 {
+            var text = String(
+                (0..<Int.random(in: 1...17, using: &g)).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
+            if Bool.random(using: &g) {
+                let at = Int.random(in: 0...text.count, using: &g)
+                text.insert(".", at: text.index(text.startIndex, offsetBy: at))
+                if text == "." { text = "0." }
+                if text.hasSuffix(".") { text += "0" }
+            }
+            if Int.random(in: 0..<5, using: &g) == 0 { text += "e-" + String(Int.random(in: 0...30, using: &g)) }
+            texts.append(text)
+        }
+        let source = SourceFile(name: "numbers", text: texts.joined(separator: "\n"))
+        var lexer = Lexer(source: source)
+        var read = 0
+        while true {
+            let t = lexer.next()
+            if t.kind == .eof { break }
+            guard case .number(let v) = t.kind else { continue }
+            let text = source.text(t.span)
+            let want = strtod(text, nil)
+            XCTAssertEqual(v.bitPattern, want.bitPattern, "\(text): expected \(want), observed \(v), tolerance 0")
+            read += 1
+        }
+        XCTAssertEqual(read, texts.count, "every number read as one token")
+    }
 }
