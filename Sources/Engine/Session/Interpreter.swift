@@ -391,6 +391,12 @@ public final class Interpreter {
 
     /// A number or a list of numbers written in place, such as `3` or `[[1, -1], [0, 1]]`.
     static func isLiteral(_ p: Program, _ e: ExprID) -> Bool {
+        // Most definitions are a number or arithmetic: said without a stack.
+        switch p[e].kind {
+        case .number: return true
+        case .tensor: break
+        default: return false
+        }
         var stack = [e]
         while let id = stack.popLast() {
             switch p[id].kind {
