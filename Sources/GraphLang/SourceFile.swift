@@ -6,12 +6,24 @@
 
 /// A byte range in a source file, half open: `start..<end`.
 public struct Span: Hashable, Sendable {
-    public var start: Int
-    public var end: Int
-    public init(_ start: Int, _ end: Int) {
-        self.start = start
-        self.end = max(start, end)
+    // Held as 32 bits: every expression node and token carries a span, and a source
+    // is far below 2 GB (files and standard input are read up to `Files.maxBytes`).
+    private var lower: Int32
+    private var upper: Int32
+    public var start: Int {
+        get { Int(lower) }
+        set { lower = Span.held(newValue) }
     }
+    public var end: Int {
+        get { Int(upper) }
+        set { upper = Span.held(newValue) }
+    }
+    public init(_ start: Int, _ end: Int) {
+        lower = Span.held(start)
+        upper = Span.held(Swift.max(start, end))
+    }
+    @inline(__always)
+    static func held(_ offset: Int) -> Int32 { Int32(truncatingIfNeeded: offset) }
     /// The smallest span covering both.
     public func merged(with other: Span) -> Span {
         Span(Swift.min(start, other.start), Swift.max(end, other.end))

@@ -81,6 +81,12 @@ final class Driver {
                 return repl(reader: PlainLineReader(showPrompt: false), banner: false)
             }
             let data = FileHandle.standardInput.readDataToEndOfFile()
+            // As for a file (`Files.maxBytes`): sources stay far below the 2 GB a span holds.
+            guard data.count <= Files.maxBytes else {
+                StandardOutput.writeError(
+                    "graphrepl: the script on standard input is larger than \(Files.maxBytes / 1024 / 1024) MB\n")
+                return ExitStatus.usage
+            }
             return Driver.status(interpreter.run(SourceFile(name: "<stdin>", bytes: [UInt8](data))))
         }
         return ExitStatus.ok
