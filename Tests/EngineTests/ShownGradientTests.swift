@@ -92,4 +92,33 @@ final class ShownGradientTests: XCTestCase {
             defined.error("g_ = grad(W @ x, x)\nprint g_"), "t:1:6: error: grad needs a scalar output, but this one has shape [2]"
         )
     }
+
+    /// A print of several items runs them together only where that cannot change what
+    /// is seen: what it shows must be what printing each item on its own shows, warnings
+    /// (one per item, as before), errors and the random numbers of later prints included.
+    func testAPrintOfSeveralItemsShowsWhatItsItemsShowOneByOne() {
+        let scripts = [
+            "x = -1\ny = log(x)\nprint y, y\n",
+            "x = 0\nf = x * log(x)\nprint f, grad(f, x)\n",
+            "a = 2\nf = a ^ 3\nprint f, grad(f, a), f + 1\n",
+            "fn h(t) = log(t)\na = -1\nb = -2\nprint h(a), h(b)\n",
+            "p = placeholder([2])\nprint uniform([2], 0, 1), p\nprint uniform([2], 0, 1)\n",
+            "p = placeholder([2])\nprint p, uniform([2], 0, 1)\nprint uniform([2], 0, 1)\n",
+            "x0 = 0.5\n" + (0..<80).map { "x\($0 + 1) = x\($0) * 0.999 + x\($0) ^ 2 * 0.001" }.joined(separator: "\n")
+                + "\nprint x80, grad(x80, x0)\n",
+        ]
+        for script in scripts {
+            // The same lines, each print's items evaluated one after another.
+            let together = Harness()
+            let apart = Harness()
+            apart.interpreter.printsTogether = false
+            for line in script.split(separator: "\n") {
+                together.run(String(line))
+                apart.run(String(line))
+            }
+            let shown = apart.out
+            XCTAssertEqual(together.out, shown, script)
+            XCTAssertEqual(together.err, apart.err, script)
+        }
+    }
 }

@@ -75,6 +75,9 @@ public final class Interpreter {
         public init() {}
     }
 
+    /// Whether a print of several items may evaluate them in one run (`valuesTogether`).
+    var printsTogether = true
+
     public static let reservedWords: Set<String> = ["print", "assert", "fn", "wrt", "with", "inf", "nan"]
     static let reserved = NameTable(reservedWords.map { ($0, true) })
 
@@ -218,7 +221,7 @@ public final class Interpreter {
             for e in exprs { session.precompile(p.names(in: e)) }
             var parts: [String] = []
             try session.graph.scratch {
-                if exprs.count > 1, let values = try valuesTogether(p, exprs) {
+                if exprs.count > 1, printsTogether, let values = try valuesTogether(p, exprs) {
                     parts = values.map(format)
                 } else {
                     for e in exprs { parts.append(format(try evaluate(p, e))) }
@@ -251,26 +254,27 @@ public final class Interpreter {
 
     /// The values of several expressions (a `print`'s items) from one evaluation of all
     /// of them, where they share nodes (`print f, grad(f, x)`): what evaluating them one
-    /// after another gives, since each item's cone comes whole in the order before what
-    /// only later items need, and a warning of a node they share is shown once. When an
-    /// item does not compile or the evaluation fails, nil, and nothing is reported: the
-    /// items are then evaluated one after another, for the same error as before.
+    /// after another gives, each item's evaluation being part of the whole one. Only
+    /// when all compile and the run gives no warning: otherwise nil, nothing reported,
+    /// the notes and random seeds the compiling left taken back, and the items are
+    /// evaluated one after another as before (a warning of a node two items share is
+    /// then shown for each, errors come in the same order, later items draw the same
+    /// random numbers).
     func valuesTogether(_ p: Program, _ exprs: [ExprID]) throws -> [Value]? {
+        // (Tests turn `printsTogether` off to compare with the items one by one.)
         let notes = session.notes.count
+        let generators = (session.generatorCounter, session.generatorSeeds)
         var warnings: [Diagnostic] = []
         do {
             let ids = try exprs.map { try session.compile(p, $0, lazyGradients: Interpreter.derivativesStandAlone(p, $0)) }
             let values = try session.evaluate(ids, warnings: &warnings, interrupted: interrupted)
             let out = ids.compactMap { values[$0] }
-            if out.count == ids.count {
-                warn(warnings)
-                return out
-            }
+            if out.count == ids.count, warnings.isEmpty { return out }
         } catch let e as Interrupted {
             throw e
         } catch {}
-        // Compiling again leaves its notes again.
         session.notes.removeSubrange(notes...)
+        (session.generatorCounter, session.generatorSeeds) = generators
         return nil
     }
 
