@@ -115,11 +115,12 @@ public final class Program: Sendable {
         return out
     }
 
-    /// `names(in:)` for plain arithmetic (numbers, names, operators, signs), most
-    /// definitions: the parser appends a node after its children, so such an expression
-    /// is the range of ids from its first leaf to it, and its names come in that range in
-    /// the order they are written. Nil for anything else.
-    func arithmeticNames(_ root: ExprID) -> [String]? {
+    /// The ids of `root`'s expression when it is plain arithmetic (numbers, names,
+    /// operators, signs: most definitions), else nil. The parser appends a node after its
+    /// children, so such an expression is the range of ids from its first leaf to it,
+    /// each node's children before it in the range, its names in the order written.
+    public func arithmeticRange(_ root: ExprID) -> ClosedRange<ExprID>? {
+        // The first leaf: down the first child.
         var lo = root
         descend: while true {
             switch nodes[lo].kind {
@@ -130,15 +131,23 @@ public final class Program: Sendable {
             }
         }
         guard lo <= root, root - lo < 4096 else { return nil }
-        var out: [String] = []
         for e in lo...root {
             switch nodes[e].kind {
-            case .number: continue
-            case .name(let n): if !out.contains(n) { out.append(n) }
+            case .number, .name: continue
             case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
             case .negate(let x) where x >= lo && x < e: continue
             default: return nil
             }
+        }
+        return lo...root
+    }
+
+    /// `names(in:)` for plain arithmetic, read off its range of ids.
+    func arithmeticNames(_ root: ExprID) -> [String]? {
+        guard let range = arithmeticRange(root) else { return nil }
+        var out: [String] = []
+        for e in range {
+            if case .name(let n) = nodes[e].kind, !out.contains(n) { out.append(n) }
         }
         return out
     }

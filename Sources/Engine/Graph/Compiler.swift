@@ -209,24 +209,13 @@ struct Compiler {
 
     /// The common case of a definition, compiled in one pass without the work stack or
     /// the results table: numbers, arithmetic and comparisons of names that are already
-    /// nodes. The parser appends an expression's nodes after its children, so its
-    /// subtree is the range of ids from its first leaf to it, and a pass in id order
-    /// meets the children first. Anything else (a call, a list, a name not compiled yet)
-    /// gives nil before any node is made, for the general compiler. The nodes made are
-    /// those `visit` and `finish` make.
+    /// nodes, whose expression is a range of ids with children first
+    /// (`Program.arithmeticRange`). Anything else (a call, a list, a name not compiled
+    /// yet) gives nil before any node is made, for the general compiler. The nodes made
+    /// are those `visit` and `finish` make.
     mutating func arithmetic(_ p: Program, _ root: ExprID) -> Int? {
-        guard envs.count == 1, envs[0].isEmpty else { return nil }
-        // The first leaf: down the first child.
-        var lo = root
-        descend: while true {
-            switch p[lo].kind {
-            case .binary(_, let l, _): lo = l
-            case .negate(let x): lo = x
-            case .number, .name: break descend
-            default: return nil
-            }
-        }
-        guard lo <= root, root - lo < 4096 else { return nil }
+        guard envs.count == 1, envs[0].isEmpty, let range = p.arithmeticRange(root) else { return nil }
+        let lo = range.lowerBound
         // The node of each expression in the range, on the stack (an array made for each
         // definition cost a tenth of compiling it).
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: root - lo + 1) { ids -> Int? in
@@ -234,22 +223,15 @@ struct Compiler {
             // The same name twice (`x * 0.999 + x ^ 2`) is looked up once.
             var lastName = ""
             var lastID = -1
-            for e in lo...root {
-                switch p[e].kind {
-                case .number: continue
-                case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
-                case .negate(let x) where x >= lo && x < e: continue
-                case .name(let n):
-                    if lastID < 0 || n != lastName {
-                        guard let id = graph.named[n] else { return nil }
-                        (lastName, lastID) = (n, id)
-                    }
-                    ids[e - lo] = lastID
-                default:
-                    return nil
+            for e in range {
+                guard case .name(let n) = p[e].kind else { continue }
+                if lastID < 0 || n != lastName {
+                    guard let id = graph.named[n] else { return nil }
+                    (lastName, lastID) = (n, id)
                 }
+                ids[e - lo] = lastID
             }
-            for e in lo...root {
+            for e in range {
                 switch p[e].kind {
                 case .number(let v):
                     ids[e - lo] = add(.literal(.scalar(v)), NodeInputs(), p, e, 0)
