@@ -37,6 +37,7 @@ final class BinaryTests: XCTestCase {
     func testScriptStopsAtFirstRuntimeError() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let f = dir.appendingPathComponent("s.graph")
         try "print 1\nprint undefined_fn(2)\nprint 3\n".write(to: f, atomically: true, encoding: .utf8)
         let r = try Binary.run([f.path])

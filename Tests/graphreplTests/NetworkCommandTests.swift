@@ -132,6 +132,7 @@ final class NetworkCommandTests: XCTestCase {
     func testTrainedValuesSurviveSaveAndLoadInANewProcess() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let saved = dir.appendingPathComponent("trained.graph").path
         let first = try Binary.run([
             "-e", NetworkCommandTests.xor + "\n:train C steps=500 lr=0.05 optimizer=adam\nprint C\n:save \(saved)",
@@ -146,6 +147,7 @@ final class NetworkCommandTests: XCTestCase {
     func testLoadCSV() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let good = dir.appendingPathComponent("d.csv").path
         try "x1,x2\n1,2\n3,4\n".write(toFile: good, atomically: true, encoding: .utf8)
         let bad = dir.appendingPathComponent("bad.csv").path

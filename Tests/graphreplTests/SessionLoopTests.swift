@@ -71,6 +71,7 @@ final class SessionLoopTests: XCTestCase {
         XCTAssertEqual(c.run("print 2/3"), "0.667\n")
         XCTAssertTrue(c.run(":set").contains("digits  3"))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("s-\(UUID().uuidString).graph").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
         _ = c.run(":save \(file)")
         _ = c.run(":reset")
         XCTAssertEqual(c.run(":list"), "nothing is defined yet\n")

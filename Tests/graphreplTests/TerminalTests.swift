@@ -40,7 +40,9 @@ final class TerminalTests: XCTestCase {
     }
 
     func historyFile() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-history-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-history-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
     }
 
     static let up = "\u{1B}[A"

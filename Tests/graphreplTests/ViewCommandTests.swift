@@ -224,6 +224,7 @@ final class ViewCommandTests: XCTestCase {
         XCTAssertTrue(dot.hasSuffix("}\n"))
         guard ViewCommands.which("dot") != nil else { throw XCTSkip("Graphviz is not installed") }
         let svg = FileManager.default.temporaryDirectory.appendingPathComponent("g-\(UUID().uuidString).svg").path
+        defer { try? FileManager.default.removeItem(atPath: svg) }
         XCTAssertEqual(c.run(":dot e \(svg)"), "drew e to \(svg)\n")
         let text = try String(contentsOfFile: svg, encoding: .utf8)
         XCTAssertTrue(text.contains("<svg"), text)
@@ -255,6 +256,7 @@ final class ViewCommandTests: XCTestCase {
         guard check.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is not installed") }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("x-\(UUID().uuidString).py")
         try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", file.path]
