@@ -144,10 +144,7 @@ struct Compiler {
         }
     }
 
-    mutating func bind(_ name: String, _ id: Int) {
-        graph.named[name] = id
-        if graph.nodes[id].name == nil { graph.nodes[id].name = name }
-    }
+    mutating func bind(_ name: String, _ id: Int) { graph.bind(name, id) }
 
     /// A leaf node for a leaf definition or an undefined (free) name.
     mutating func leafOrSymbol(_ name: String, _ p: Program?, _ e: ExprID, _ env: Int) throws -> Int {
@@ -207,18 +204,23 @@ struct Compiler {
         return id
     }
 
-    /// The common case of a definition, compiled in one pass without the work stack or
-    /// the results table: numbers, arithmetic and comparisons of names that are already
-    /// nodes, whose expression is a range of ids with children first
-    /// (`Program.arithmeticRange`). Anything else (a call, a list, a name not compiled
-    /// yet) gives nil before any node is made, for the general compiler. The nodes made
-    /// are those `visit` and `finish` make.
     mutating func arithmetic(_ p: Program, _ root: ExprID) -> Int? {
-        guard envs.count == 1, envs[0].isEmpty, let range = p.arithmeticRange(root) else { return nil }
+        guard envs.count == 1, envs[0].isEmpty else { return nil }
+        return Compiler.arithmetic(p, root, graph: graph, settings: session.settings)
+    }
+
+    /// The common case of a definition, compiled in one pass without the work stack or
+    /// the results table, or a compiler at all: numbers, arithmetic and comparisons of
+    /// names that are already nodes, whose expression is a range of ids with children
+    /// first (`Program.arithmeticRange`), at the top level. Anything else (a call, a
+    /// list, a name not compiled yet) gives nil before any node is made, for the general
+    /// compiler. The nodes made are those `visit` and `finish` make.
+    static func arithmetic(_ p: Program, _ root: ExprID, graph: Graph, settings: Session.Settings) -> Int? {
+        guard let range = p.arithmeticRange(root) else { return nil }
         let lo = range.lowerBound
         // The node of each expression in the range, on the stack (an array made for each
         // definition cost a tenth of compiling it).
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: root - lo + 1) { ids -> Int? in
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: range.count) { ids -> Int? in
             ids.initialize(repeating: -1)
             // The same name twice (`x * 0.999 + x ^ 2`) is looked up once.
             var lastName = ""
@@ -232,15 +234,18 @@ struct Compiler {
                 ids[e - lo] = lastID
             }
             for e in range {
+                let origin = Origin(program: p, expr: e)
                 switch p[e].kind {
                 case .number(let v):
-                    ids[e - lo] = add(.literal(.scalar(v)), NodeInputs(), p, e, 0)
+                    ids[e - lo] = graph.append(kind: .literal(.scalar(v)), inputs: NodeInputs(), origin: origin, call: nil)
                 case .name:
                     break
                 case .negate(let x):
-                    ids[e - lo] = negation(of: ids[x - lo], p, e, 0)
+                    ids[e - lo] = negation(of: ids[x - lo], graph: graph, origin: origin, call: nil)
                 case .binary(let b, let l, let r):
-                    ids[e - lo] = add(.op(binaryOp(b)), NodeInputs(ids[l - lo], ids[r - lo]), p, e, 0)
+                    ids[e - lo] = graph.append(
+                        kind: .op(binaryOp(b, settings)), inputs: NodeInputs(ids[l - lo], ids[r - lo]), origin: origin,
+                        call: nil)
                 default:
                     return nil  // excluded above
                 }
@@ -252,14 +257,21 @@ struct Compiler {
     /// `-x` for the node `x`: a literal negated in place (so `a = -1` stays a number),
     /// else a `neg` node.
     mutating func negation(of x: Int, _ p: Program, _ e: ExprID, _ env: Int) -> Int {
+        Compiler.negation(of: x, graph: graph, origin: Origin(program: p, expr: e), call: envCalls[env])
+    }
+
+    static func negation(of x: Int, graph: Graph, origin: Origin, call: Int?) -> Int {
         if case .literal(let v) = graph.nodes[x].kind, !v.isSymbolic, let t = v.numeric {
-            return add(.literal(t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })), [], p, e, env)
+            let negated: Value = t.shape.isEmpty ? .number(-t.data[0]) : .num(t.map { -$0 })
+            return graph.append(kind: .literal(negated), inputs: NodeInputs(), origin: origin, call: call)
         }
-        return add(.op(.neg), NodeInputs(x), p, e, env)
+        return graph.append(kind: .op(.neg), inputs: NodeInputs(x), origin: origin, call: call)
     }
 
     /// The op of a binary operator.
-    func binaryOp(_ b: BinaryOp) -> Op {
+    func binaryOp(_ b: BinaryOp) -> Op { Compiler.binaryOp(b, session.settings) }
+
+    static func binaryOp(_ b: BinaryOp, _ settings: Session.Settings) -> Op {
         switch b {
         case .add: return .add
         case .sub: return .sub
@@ -267,7 +279,7 @@ struct Compiler {
         case .div: return .div
         case .pow: return .pow
         case .matmul: return .matmul
-        case .approx: return .approx(relative: session.settings.relativeTolerance, absolute: session.settings.absoluteTolerance)
+        case .approx: return .approx(relative: settings.relativeTolerance, absolute: settings.absoluteTolerance)
         default: return .compare(b)
         }
     }
@@ -578,12 +590,14 @@ extension Session {
     /// `node(named:)` gives, without looking the name up (storing the definition dropped
     /// any node the graph had for it).
     func compileDefinition(_ name: String, _ program: Program, _ expr: ExprID) throws -> Int {
-        var c = Compiler(session: self, graph: graph)
-        // Arithmetic calls no generator: no definitions to count their seeds by.
-        if let id = c.arithmetic(program, expr) {
-            c.bind(name, id)
+        let g = graph
+        // Arithmetic needs no compiler (and calls no generator, whose seeds count by
+        // definition).
+        if let id = Compiler.arithmetic(program, expr, graph: g, settings: settings) {
+            g.bind(name, id)
             return id
         }
+        var c = Compiler(session: self, graph: g)
         c.definitions = [(name, 0)]
         let id = try c.compile(program, expr)
         c.bind(name, id)

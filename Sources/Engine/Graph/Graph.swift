@@ -232,6 +232,12 @@ public final class Graph: @unchecked Sendable {
     var edgeStart: [Int32] = [0]
     var edges: [Int32] = []
 
+    /// Name node `id` (the node of a definition).
+    func bind(_ name: String, _ id: Int) {
+        named[name] = id
+        if nodes[id].name == nil { nodes[id].name = name }
+    }
+
     /// Room for `n` more nodes, so that a script about to be run (about a node per
     /// expression node) does not copy the arrays at each doubling.
     func reserveCapacity(_ n: Int) {
