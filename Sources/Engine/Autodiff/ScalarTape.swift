@@ -99,11 +99,9 @@ struct ScalarTape {
 
 /// The scalar algebra the tape's rules are written in: `Algebra`'s helpers (which
 /// simplify `1·g`, `0 + g`, `g/1`, `−0`) applied to doubles, so each rule gives what
-/// `ValueAlgebra` gives on `Value.number`.
+/// `ValueAlgebra` gives on `Value.number`. (A sweep that watches for special values
+/// takes `reversePlain` instead.)
 struct DoubleAlgebra: Algebra {
-    /// Where to note special operands and results, as `ValueAlgebra` does.
-    var watch: SpecialValues?
-
     @inline(__always)
     mutating func apply(_ op: Op, _ args: [Double]) throws -> Double {
         let r: Double
@@ -117,14 +115,10 @@ struct DoubleAlgebra: Algebra {
         case .unary(let f): r = f(args[0])
         default: throw EvalError("internal: \(op.name) is not a scalar rule")
         }
-        watch?.note(r)
         return r
     }
     func literal(_ x: Double) -> Double { x }
-    func isLiteral(_ t: Double, _ x: Double) -> Bool {
-        watch?.note(t)
-        return t == x
-    }
+    func isLiteral(_ t: Double, _ x: Double) -> Bool { t == x }
 }
 
 extension ScalarTape {
@@ -154,7 +148,7 @@ extension ScalarTape {
     /// values by node id; adjoints come back by node id, `has` telling which are set (a
     /// node no contribution reached has none, as in the general sweep).
     func reverse(
-        values: [Double], output: Int, seed: Double, dep: NodeMap<Bool>, graph: Graph, watch: SpecialValues? = nil
+        values: [Double], output: Int, seed: Double, dep: NodeMap<Bool>, graph: Graph
     ) throws -> (
         adjoints: [Double], has: [Bool], rules: Int
     ) {
@@ -164,7 +158,7 @@ extension ScalarTape {
         adj[output] = seed
         has[output] = true
         var rules = 0
-        var a = DoubleAlgebra(watch: watch)
+        var a = DoubleAlgebra()
         func differentiable(_ k: Int, _ i: Int) -> Bool {
             switch codes[k] {
             case .given, .seedOne: return false
@@ -231,7 +225,7 @@ extension ScalarTape {
     }
 
     /// Reverse mode in plain arithmetic, for a sweep whose caller gives up at any zero,
-    /// infinity or NaN (`Evaluator.gradient`, through `watch`): where no value is special,
+    /// infinity or NaN (`Evaluator.gradient`): where no value is special,
     /// every rule of `reverse` is exactly the plain operation (`1·g` is `g`, `g/1` is `g`,
     /// `-1·g` is `-g`, and no `0 + g` arises), so the adjoints are the same bit for bit.
     /// Nil as soon as a value read or made is special (a superset of what `reverse`

@@ -75,15 +75,16 @@ extension Sweeps {
     /// generic sweep is specialized inside this module rather than called through
     /// witness tables from other modules.
     /// With `watch`, every operand the rules simplify by and every value they compute is
-    /// noted there if it is a zero, an infinity, a NaN or a symbol.
+    /// noted there if it is a zero, an infinity, a NaN or a symbol (the general sweep:
+    /// over a scalar tape, such a caller takes `ScalarTape.reversePlain`).
     public static func reverseValues(
         graph: Graph, order: [Int], values: NodeMap<Value>, output: Int, seed: Value, dep: NodeMap<Bool>,
         visit: ((Int, Value) -> Void)? = nil, watch: SpecialValues? = nil
     ) throws -> (adjoints: NodeMap<Value>, rules: Int) {
-        if visit == nil, case .number(let s) = seed, let tape = graph.scalarTape(order),
+        if visit == nil, watch == nil, case .number(let s) = seed, let tape = graph.scalarTape(order),
             let x = tapeValues(graph: graph, order: order, values: values)
         {
-            let (adj, has, rules) = try tape.reverse(values: x, output: output, seed: s, dep: dep, graph: graph, watch: watch)
+            let (adj, has, rules) = try tape.reverse(values: x, output: output, seed: s, dep: dep, graph: graph)
             return (NodeMap.scalarValues(adj, held: has), rules)
         }
         var a = ValueAlgebra()
