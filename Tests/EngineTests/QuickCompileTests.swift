@@ -21,14 +21,15 @@ final class QuickCompileTests: XCTestCase {
         c.quickArithmetic = quick
         let id = try c.compile(p, root)
         XCTAssertEqual(id, g.nodes.count - 1)
-        return g.nodes[before...].map { n -> String in
+        return g.nodes.indices[before...].map { i -> String in
+            let n = g.nodes[i]
             let kind: String
             switch n.kind {
             case .literal(let v): kind = "literal \(formatValue(v))"
             case .op(let op): kind = op.name
             default: kind = "other"
             }
-            let span = n.origin.map { "\($0.span.start)..<\($0.span.end)" } ?? "-"
+            let span = g.origin(of: i).map { "\($0.span.start)..<\($0.span.end)" } ?? "-"
             return "\(kind) \(n.inputs.map { $0 - before }) at \(span) call \(String(describing: n.call))"
         }
     }
@@ -71,12 +72,29 @@ final class QuickCompileTests: XCTestCase {
         }
         XCTAssertEqual(Array(NodeInputs(4, 6)), [4, 6])
         XCTAssertEqual(Array(NodeInputs(0)), [0])
+        // The flat edges are made when a search needs them, for the nodes added since:
+        // in batches, and after a scratch dropped some, they still agree.
         let g = Graph()
-        for ids in [[], [0], [0, 1], [0, 1, 2], [3, 2, 1, 0]] { g.append(Node(kind: .op(.stack), inputs: ids)) }
-        for n in g.nodes.indices {
-            let flat = g.edges[Int(g.edgeStart[n])..<Int(g.edgeStart[n + 1])].map { Int($0) }
-            XCTAssertEqual(flat, Array(g.nodes[n].inputs), "node \(n)")
+        func checkEdges(_ when: String) {
+            g.makeEdges()
+            XCTAssertEqual(g.edgeStart.count, g.nodes.count + 1, when)
+            for n in g.nodes.indices {
+                let flat = g.edges[Int(g.edgeStart[n])..<Int(g.edgeStart[n + 1])].map { Int($0) }
+                XCTAssertEqual(flat, Array(g.nodes[n].inputs), "\(when): node \(n)")
+            }
         }
+        for ids in [[], [0], [0, 1]] { g.append(Node(kind: .op(.stack), inputs: ids)) }
+        checkEdges("first batch")
+        for ids in [[0, 1, 2], [3, 2, 1, 0]] { g.append(Node(kind: .op(.stack), inputs: ids)) }
+        checkEdges("second batch")
+        g.scratch {
+            g.append(Node(kind: .op(.stack), inputs: [4, 4, 1]))
+            checkEdges("in a scratch")
+        }
+        checkEdges("after the scratch")
+        g.append(Node(kind: .op(.neg), inputs: [4]))
+        checkEdges("a node after the scratch")
+        XCTAssertEqual(g.order([5]), [0, 1, 2, 3, 4, 5])
     }
 
     /// The built-ins' table rules names out by length and first letter before hashing:

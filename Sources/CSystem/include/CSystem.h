@@ -1,5 +1,6 @@
 #ifndef GRAPHREPL_CSYSTEM_H
 #define GRAPHREPL_CSYSTEM_H
+#include <stddef.h>
 
 /* What graphrepl needs from the system that Swift does not reach directly. */
 
@@ -22,5 +23,8 @@ void graphrepl_blas_preload(void);
 /* Keeps large blocks in glibc's heap for reuse instead of mapping each afresh (see
    graphrepl_tune_malloc in memory.c). Does nothing where the C library is not glibc. */
 void graphrepl_tune_malloc(void);
+/* Maps in `bytes` of fresh heap on a thread of its own, for a long script about to be
+   run (see memory.c); does nothing below 1 MB, on one processor, or after the first call. */
+void graphrepl_prefault(size_t bytes);
 
 #endif

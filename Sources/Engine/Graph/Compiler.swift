@@ -168,7 +168,7 @@ struct Compiler {
             }
             kind = .symbol
         }
-        let id = graph.append(Node(kind: .leaf(name, kind), inputs: [], name: name, origin: origin, call: nil))
+        let id = graph.append(Node(kind: .leaf(name, kind), inputs: [], name: name, call: nil), origin: origin)
         graph.leaves[name] = id
         graph.named[name] = id
         return id
@@ -233,19 +233,21 @@ struct Compiler {
                 }
                 ids[e - lo] = lastID
             }
+            let program = graph.programID(p)
             for e in range {
-                let origin = Origin(program: p, expr: e)
+                let expr = Int32(truncatingIfNeeded: e)
                 switch p[e].kind {
                 case .number(let v):
-                    ids[e - lo] = graph.append(kind: .literal(.scalar(v)), inputs: NodeInputs(), origin: origin, call: nil)
+                    ids[e - lo] = graph.append(
+                        kind: .literal(.scalar(v)), inputs: NodeInputs(), program: program, expr: expr, call: nil)
                 case .name:
                     break
                 case .negate(let x):
-                    ids[e - lo] = negation(of: ids[x - lo], graph: graph, origin: origin, call: nil)
+                    ids[e - lo] = negation(of: ids[x - lo], graph: graph, origin: Origin(program: p, expr: e), call: nil)
                 case .binary(let b, let l, let r):
                     ids[e - lo] = graph.append(
-                        kind: .op(binaryOp(b, settings)), inputs: NodeInputs(ids[l - lo], ids[r - lo]), origin: origin,
-                        call: nil)
+                        kind: .op(binaryOp(b, settings)), inputs: NodeInputs(ids[l - lo], ids[r - lo]), program: program,
+                        expr: expr, call: nil)
                 default:
                     return nil  // excluded above
                 }
@@ -463,8 +465,7 @@ struct Compiler {
             return composite(b.name, env, [r(0), r(1)]) { op in op(.neg, [op(.sum(axis: -1), [op(.xlogy, [r(0), r(1)])])]) }
         case .mse:
             return composite(b.name, env, [r(0), r(1)]) { op in
-                let two = graph.append(
-                    Node(kind: .literal(.scalar(2)), inputs: [], origin: Origin(program: p, expr: e), call: nil))
+                let two = graph.append(Node(kind: .literal(.scalar(2)), inputs: []), origin: Origin(program: p, expr: e))
                 return op(.mean(axis: nil), [op(.pow, [op(.sub, [r(0), r(1)]), two])])
             }
         case .loadCSV:
@@ -505,7 +506,7 @@ struct Compiler {
         graph.calls.append(CallInfo(function: f, result: -1, parent: envCalls[env], arguments: arguments))
         let origin = currentOrigin
         let g = graph
-        let result = build { o, ins in g.append(Node(kind: .op(o), inputs: ins, origin: origin, call: callID)) }
+        let result = build { o, ins in g.append(Node(kind: .op(o), inputs: ins, call: callID), origin: origin) }
         graph.calls[callID].result = result
         return result
     }

@@ -28,7 +28,7 @@ public struct Evaluator {
         if e is Diagnostic { return e }
         let (message, notes): (String, [String])
         if let e = e as? EvalError { (message, notes) = (e.message, e.notes) } else { (message, notes) = ("\(e)", []) }
-        guard let o = graph.nodes[id].origin else { return EvalError(message, notes: notes) }
+        guard let o = graph.origin(of: id) else { return EvalError(message, notes: notes) }
         return o.diagnostic(message, notes: notes)
     }
 
@@ -159,7 +159,7 @@ public struct Evaluator {
     /// `grad(f, [a, v])` is the list of the gradients, which needs them to share a shape:
     /// say so in those words rather than as rows of a matrix.
     func gradientListError(_ n: Int, _ error: Error, values: NodeMap<Value>? = nil) -> EvalError? {
-        guard case .op(.stack) = graph.nodes[n].kind, let o = graph.nodes[n].origin,
+        guard case .op(.stack) = graph.nodes[n].kind, let o = graph.origin(of: n),
             case .call(let f, let args) = o.program[o.expr].kind, f == "grad" || f == "hessian", args.count == 2
         else { return nil }
         let list = o.program.source.text(o.program[args[1]].span)
@@ -191,7 +191,7 @@ public struct Evaluator {
         default: break
         }
         let message = "\(op.name) gives \(what)\(why)"
-        if let o = graph.nodes[n].origin {
+        if let o = graph.origin(of: n) {
             warnings.append(Diagnostic(.warning, message, source: o.program.source, span: o.span))
         } else {
             warnings.append(Diagnostic(.warning, message))
@@ -238,7 +238,7 @@ public struct Evaluator {
     /// its warnings kept with this evaluation's.
     mutating func gradientByGraph(_ n: Int, values: NodeMap<Value>) throws -> Value {
         let node = graph.nodes[n]
-        let g = try graph.gradientNode(of: node.inputs[0], wrt: node.inputs[1], origin: node.origin, call: node.call)
+        let g = try graph.gradientNode(of: node.inputs[0], wrt: node.inputs[1], origin: graph.origin(of: n), call: node.call)
         var ev = Evaluator(graph: graph, leafValue: leafValue)
         ev.interrupted = interrupted
         ev.known = values

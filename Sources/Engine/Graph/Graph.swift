@@ -45,15 +45,19 @@ public struct Node: Sendable {
         /// building the gradient's own graph (see `Compiler.lazyGradients`).
         case gradient
     }
-    // In this order the fields pack into 72 bytes (the call's 32 bits beside the kind's
+    // In this order the fields pack into 64 bytes (the 32-bit fields beside the kind's
     // tag): the nodes of a long script are tens of megabytes.
     public var kind: Kind
     /// `call`, or -1 for none.
     var callIndex: Int32 = -1
+    /// Where the node comes from: a program of its graph's `programs` (-1: none) and an
+    /// expression of it, which `Graph.origin(of:)` gives as an `Origin`. An index, not
+    /// the program: counting a reference for each node cost more than making it.
+    var originProgram: Int32 = -1
+    var originExpr: Int32 = 0
     public var inputs: NodeInputs
     /// The definition this node is the value of (`c` in `c = a + b`).
     public var name: String?
-    public var origin: Origin?
 
     /// The user-function call whose body made this node, for drawing module boxes.
     public var call: Int? {
@@ -75,8 +79,8 @@ extension Node {
     // Written in an extension, this keeps the memberwise init, which `Graph.append`
     // uses: with an init in the struct itself, making a node copied it whole and then
     // destroyed the original (a tenth of compiling a line of arithmetic).
-    public init(kind: Kind, inputs: [Int], name: String? = nil, origin: Origin? = nil, call: Int? = nil) {
-        self.init(kind: kind, inputs: NodeInputs(inputs), name: name, origin: origin)
+    public init(kind: Kind, inputs: [Int], name: String? = nil, call: Int? = nil) {
+        self.init(kind: kind, inputs: NodeInputs(inputs), name: name)
         self.call = call
     }
 }
@@ -228,9 +232,43 @@ public final class Graph: @unchecked Sendable {
 
     /// Every node's inputs again, flat: node n's are `edges[edgeStart[n]..<edgeStart[n + 1]]`.
     /// Searches read these rather than the nodes, which are large: a million-node cone
-    /// is then a few megabytes to walk, not a hundred.
+    /// is then a few megabytes to walk, not a hundred. Made for the first `edgesMade`
+    /// nodes only, by `makeEdges` when a search needs them: a script's definitions add
+    /// nodes by the hundred thousand before anything is searched, and one pass over
+    /// them then costs a tenth of appending each node's inputs as it is made.
     var edgeStart: [Int32] = [0]
     var edges: [Int32] = []
+    var edgesMade = 0
+
+    /// Bring `edges` up to date with `nodes`.
+    func makeEdges() {
+        if edgesMade == nodes.count { return }
+        // Local copies: a class's stored arrays pay a uniqueness check on every append.
+        var edges = self.edges
+        var start = self.edgeStart
+        self.edges = []
+        self.edgeStart = []
+        defer {
+            self.edges = edges
+            self.edgeStart = start
+            edgesMade = nodes.count
+        }
+        start.reserveCapacity(nodes.count + 1)
+        edges.reserveCapacity(edges.count + 2 * (nodes.count - edgesMade))
+        nodes.withUnsafeBufferPointer { nodes in
+            for n in edgesMade..<nodes.count {
+                let inputs = nodes[n].inputs
+                if let more = inputs.more {
+                    for c in more { edges.append(Int32(truncatingIfNeeded: c)) }
+                } else {
+                    if inputs.a >= 0 { edges.append(inputs.a) }
+                    if inputs.b >= 0 { edges.append(inputs.b) }
+                }
+                precondition(edges.count < Int(Int32.max), "graph too large")
+                start.append(Int32(truncatingIfNeeded: edges.count))
+            }
+        }
+    }
 
     /// Name node `id` (the node of a definition).
     func bind(_ name: String, _ id: Int) {
@@ -242,36 +280,57 @@ public final class Graph: @unchecked Sendable {
     /// expression node) does not copy the arrays at each doubling.
     func reserveCapacity(_ n: Int) {
         nodes.reserveCapacity(nodes.count + n)
-        edgeStart.reserveCapacity(edgeStart.count + n)
-        edges.reserveCapacity(edges.count + 2 * n)
     }
 
     @discardableResult
-    func append(_ node: consuming Node) -> Int {
-        let inputs = node.inputs
-        appendEdges(inputs)
+    func append(_ node: consuming Node, origin: Origin? = nil) -> Int {
+        precondition(nodes.count < Int(Int32.max), "graph too large")
+        if let origin {
+            node.originProgram = programID(origin.program)
+            node.originExpr = origin.exprIndex
+        }
         nodes.append(node)
         return nodes.count - 1
     }
 
     /// A node made in place at the end of the graph: no copy of it, or of its fields,
     /// which cost more than the rest of making it.
-    func append(kind: consuming Node.Kind, inputs: NodeInputs, origin: consuming Origin?, call: Int?) -> Int {
-        appendEdges(inputs)
+    func append(kind: consuming Node.Kind, inputs: NodeInputs, origin: Origin?, call: Int?) -> Int {
+        append(
+            kind: kind, inputs: inputs, program: origin.map { programID($0.program) } ?? -1,
+            expr: origin?.exprIndex ?? 0, call: call)
+    }
+
+    /// `append(kind:inputs:origin:call:)` with the origin's program already given its
+    /// index (`programID`): a definition's nodes all come from one program.
+    func append(kind: consuming Node.Kind, inputs: NodeInputs, program: Int32, expr: Int32, call: Int?) -> Int {
+        precondition(nodes.count < Int(Int32.max), "graph too large")
         nodes.append(
-            Node(kind: kind, callIndex: call.map { Int32(truncatingIfNeeded: $0) } ?? -1, inputs: inputs, origin: origin))
+            Node(
+                kind: kind, callIndex: call.map { Int32(truncatingIfNeeded: $0) } ?? -1, originProgram: program,
+                originExpr: expr, inputs: inputs))
         return nodes.count - 1
     }
 
-    private func appendEdges(_ inputs: NodeInputs) {
-        precondition(edges.count + inputs.count < Int(Int32.max) && nodes.count < Int(Int32.max), "graph too large")
-        if let more = inputs.more {
-            for c in more { edges.append(Int32(truncatingIfNeeded: c)) }
-        } else {
-            if inputs.a >= 0 { edges.append(inputs.a) }
-            if inputs.b >= 0 { edges.append(inputs.b) }
-        }
-        edgeStart.append(Int32(truncatingIfNeeded: edges.count))
+    /// The programs the nodes were compiled from (see `Node.originProgram`), each once.
+    var programs: [Program] = []
+    var programIDs: [ObjectIdentifier: Int32] = [:]
+
+    /// The index of `p` in `programs`, added if new.
+    func programID(_ p: Program) -> Int32 {
+        if let last = programs.last, last === p { return Int32(programs.count - 1) }
+        if let k = programIDs[ObjectIdentifier(p)] { return k }
+        programs.append(p)
+        let k = Int32(programs.count - 1)
+        programIDs[ObjectIdentifier(p)] = k
+        return k
+    }
+
+    /// The expression node `id` was compiled from, if any.
+    public func origin(of id: Int) -> Origin? {
+        let k = nodes[id].originProgram
+        guard k >= 0 else { return nil }
+        return Origin(program: programs[Int(k)], exprIndex: nodes[id].originExpr)
     }
 
     /// Every node `roots` depend on, inputs before the nodes that use them (iterative
@@ -318,6 +377,7 @@ public final class Graph: @unchecked Sendable {
             generation = 1
         }
         let gen = generation
+        makeEdges()
         return edgeStart.withUnsafeBufferPointer { start in
             edges.withUnsafeBufferPointer { edges in
                 marks.withUnsafeMutableBufferPointer { marks in
@@ -383,6 +443,7 @@ public final class Graph: @unchecked Sendable {
     public func dependsOn(_ sources: [Int], order: [Int], structural: Bool = false) -> NodeMap<Bool> {
         var dep = NodeMap<Bool>(graphSize: nodes.count, touched: order.count)
         for s in sources { dep[s] = true }
+        makeEdges()
         nodes.withUnsafeBufferPointer { nodes in
             edgeStart.withUnsafeBufferPointer { start in
                 edges.withUnsafeBufferPointer { edges in
@@ -420,17 +481,26 @@ public final class Graph: @unchecked Sendable {
         let callMark = calls.count
         let namedBefore = named.count
         let leavesBefore = leaves.count
+        let programMark = programs.count
         defer {
             if nodes.count > nodeMark {
                 nodes.removeSubrange(nodeMark...)
-                edges.removeSubrange(Int(edgeStart[nodeMark])...)
-                edgeStart.removeSubrange((nodeMark + 1)...)
+                if edgesMade > nodeMark {
+                    edges.removeSubrange(Int(edgeStart[nodeMark])...)
+                    edgeStart.removeSubrange((nodeMark + 1)...)
+                    edgesMade = nodeMark
+                }
                 tapeCache = nil
                 orders = []
                 if named.count != namedBefore { named = named.filter { $0.value < nodeMark } }
                 if leaves.count != leavesBefore { leaves = leaves.filter { $0.value < nodeMark } }
             }
             if calls.count > callMark { calls.removeSubrange(callMark...) }
+            // Only the dropped nodes came from programs added since.
+            if programs.count > programMark {
+                for p in programs[programMark...] { programIDs[ObjectIdentifier(p)] = nil }
+                programs.removeSubrange(programMark...)
+            }
         }
         return try body()
     }
@@ -538,11 +608,11 @@ public struct GraphBuilder: Algebra {
         default: break
         }
         if case .neg = op, case .op(.neg) = graph.nodes[args[0]].kind { return graph.nodes[args[0]].inputs[0] }
-        return graph.append(Node(kind: .op(op), inputs: args, origin: origin, call: call))
+        return graph.append(Node(kind: .op(op), inputs: args, call: call), origin: origin)
     }
     public mutating func literal(_ x: Double) -> Int {
         if let id = literals[x] { return id }
-        let id = graph.append(Node(kind: .literal(.scalar(x)), inputs: [], origin: origin, call: call))
+        let id = graph.append(Node(kind: .literal(.scalar(x)), inputs: [], call: call), origin: origin)
         literals[x] = id
         return id
     }
