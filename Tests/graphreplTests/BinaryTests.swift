@@ -10,6 +10,28 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(r.err, "")
     }
 
+    /// A script of a megabyte has its heap mapped in ahead by a second thread while it
+    /// runs (`graphrepl_prefault`): the program prints what the same script gives run in
+    /// this process, where nothing is mapped ahead, and nothing else.
+    func testALongScriptPrintsWhatItPrintsInProcess() throws {
+        var lines = [":set digits full", "x0 = 0.5"]
+        for i in 0..<20000 { lines.append("x\(i + 1) = x\(i) * 0.999 + x\(i) ^ 2 * 0.001 + 0.0001") }
+        lines.append("print x20000, grad(x20000, x0)")
+        let text = lines.joined(separator: "\n") + "\n"
+        XCTAssertGreaterThan(text.utf8.count * 40, 1 << 20, "long enough to be mapped ahead")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-long-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("chain.graph").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let expected = Captured().run(text)
+        XCTAssertEqual(expected.split(separator: " ").count, 2, expected)
+        let r = try Binary.run([path])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.err, "")
+        XCTAssertEqual(r.out, expected)
+    }
+
     func testSymbolicSlide() throws {
         let r = try Binary.run(["-e", "W = [[1, -1], [0, 1]]\nx = [[x1, x2], [x3, x4]]\nprint W @ x"])
         XCTAssertEqual(r.out, "[[x1 - x3, x2 - x4], [x3, x4]]\n")
