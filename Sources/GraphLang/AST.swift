@@ -144,7 +144,11 @@ public final class Program: Sendable {
 
     /// `names(in:)` for plain arithmetic, read off its range of ids.
     func arithmeticNames(_ root: ExprID) -> [String]? {
-        guard let range = arithmeticRange(root) else { return nil }
+        arithmeticRange(root).map(names(inArithmetic:))
+    }
+
+    /// `names(in:)` of the plain arithmetic `range` (`arithmeticRange`) stands for.
+    public func names(inArithmetic range: ClosedRange<ExprID>) -> [String] {
         var out: [String] = []
         for e in range {
             if case .name(let n) = nodes[e].kind, !out.contains(n) { out.append(n) }

@@ -165,6 +165,8 @@ public struct Parser {
 
     mutating func parseStatements() -> [SpannedStatement] {
         var out: [SpannedStatement] = []
+        // About a statement a line: room at once, not a copy at each doubling.
+        out.reserveCapacity(Swift.min(source.lineStarts.count, (lexer.end - lexer.pos) / 2 + 1))
         while !check(.eof) {
             if match(.newline) || match(.semicolon) { continue }
             do {

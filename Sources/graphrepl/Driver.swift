@@ -53,6 +53,13 @@ final class Driver {
 
     func main(files: [String], code: [String], interactive: Bool) -> Int32 {
         for path in files {
+            // Running a script takes about 48 bytes of memory for each byte of it (its
+            // expressions, nodes and tapes): mapped in ahead, on another processor, from
+            // before the file is read.
+            var status = stat()
+            if stat(path, &status) == 0 {
+                graphrepl_prefault(Swift.min(Int(status.st_size) * 48, 256 << 20))
+            }
             let bytes: [UInt8]
             do {
                 bytes = try Files.read(path)
@@ -62,9 +69,6 @@ final class Driver {
             } catch {
                 return ExitStatus.noInput
             }
-            // Running a script takes about 40 bytes of memory for each byte of it (its
-            // expressions, nodes and tapes): mapped in ahead, on another processor.
-            graphrepl_prefault(Swift.min(bytes.count * 40, 256 << 20))
             let o = (try? interpreter.running(path) { interpreter.run(SourceFile(name: path, bytes: bytes)) }) ?? .runtimeError
             if o == .quit { return ExitStatus.ok }
             if o != .ok { return Driver.status(o) }

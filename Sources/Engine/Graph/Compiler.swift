@@ -215,8 +215,10 @@ struct Compiler {
     /// first (`Program.arithmeticRange`), at the top level. Anything else (a call, a
     /// list, a name not compiled yet) gives nil before any node is made, for the general
     /// compiler. The nodes made are those `visit` and `finish` make.
-    static func arithmetic(_ p: Program, _ root: ExprID, graph: Graph, settings: Session.Settings) -> Int? {
-        guard let range = p.arithmeticRange(root) else { return nil }
+    static func arithmetic(
+        _ p: Program, _ root: ExprID, graph: Graph, settings: Session.Settings, range known: ClosedRange<ExprID>? = nil
+    ) -> Int? {
+        guard let range = known ?? p.arithmeticRange(root) else { return nil }
         let lo = range.lowerBound
         // The node of each expression in the range, on the stack (an array made for each
         // definition cost a tenth of compiling it).
@@ -590,11 +592,14 @@ extension Session {
     /// The node of `name`, just defined as the expression `expr` of `program`: what
     /// `node(named:)` gives, without looking the name up (storing the definition dropped
     /// any node the graph had for it).
-    func compileDefinition(_ name: String, _ program: Program, _ expr: ExprID) throws -> Int {
+    /// `arithmetic`: `program.arithmeticRange(expr)` if the caller has it already.
+    func compileDefinition(
+        _ name: String, _ program: Program, _ expr: ExprID, arithmetic: ClosedRange<ExprID>? = nil
+    ) throws -> Int {
         let g = graph
         // Arithmetic needs no compiler (and calls no generator, whose seeds count by
         // definition).
-        if let id = Compiler.arithmetic(program, expr, graph: g, settings: settings) {
+        if let id = Compiler.arithmetic(program, expr, graph: g, settings: settings, range: arithmetic) {
             g.bind(name, id)
             return id
         }

@@ -433,7 +433,8 @@ public final class Interpreter {
 
     func define(_ name: String, nameSpan: Span, _ value: ExprID, in p: Program) throws {
         try checkName(name, nameSpan, p)
-        let existing = session.definition(name)
+        let entry = session.entries[name]
+        let existing = entry?.definition
         if case .function = existing {
             throw Diagnostic(
                 .error, "'\(name)' is a function; remove it first with ':del \(name)'", source: p.source, span: nameSpan)
@@ -480,9 +481,12 @@ public final class Interpreter {
             session.defineLeaf(name, kind: .input, value: v, origin: origin)
             return
         }
-        var refs = p.names(in: value)
+        // Plain arithmetic (most definitions): its range of ids serves its names and its
+        // compiling.
+        let arithmetic = p.arithmeticRange(value)
+        var refs = arithmetic.map(p.names(inArithmetic:)) ?? p.names(in: value)
         if refs.contains(where: { Builtins.byName[$0] != nil }) { refs = refs.filter { Builtins.byName[$0] == nil } }
-        if let cycle = session.cycle(defining: name, references: refs) {
+        if let cycle = session.cycle(defining: name, references: refs, usedBy: entry?.referenceCount ?? 0) {
             var notes = existing == nil ? [] : ["the previous definition of '\(name)' is kept"]
             if refs.contains(name) {
                 notes.append(
@@ -495,7 +499,7 @@ public final class Interpreter {
         let saved = session.save(name, existing)
         session.defineNode(name, program: p, expr: value, references: refs, new: existing == nil)
         do {
-            _ = try session.compileDefinition(name, p, value)
+            _ = try session.compileDefinition(name, p, value, arithmetic: arithmetic)
         } catch {
             session.restore(name, saved)
             throw error

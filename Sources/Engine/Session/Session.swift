@@ -126,9 +126,11 @@ public final class Session {
     /// The cycle `name → … → name` that defining `name` with these references would
     /// close, if any. Fast when nothing refers to `name` yet (a long chain of new
     /// definitions costs nothing here).
-    func cycle(defining name: String, references refs: [String]) -> [String]? {
+    /// `usedBy`: how many definitions refer to `name`, if the caller has read its
+    /// entry already (none: nothing can lead back to it).
+    func cycle(defining name: String, references refs: [String], usedBy: Int? = nil) -> [String]? {
         if refs.contains(name) { return [name, name] }
-        guard let e = entries[name], e.referenceCount > 0 else { return nil }
+        guard (usedBy ?? entries[name]?.referenceCount ?? 0) > 0 else { return nil }
         // Depth-first search from the references, with parents to rebuild the path.
         var parent: [String: String] = [:]
         var stack: [String] = []
