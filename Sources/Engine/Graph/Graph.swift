@@ -312,17 +312,25 @@ public final class Graph: @unchecked Sendable {
         return nodes.count - 1
     }
 
-    /// The programs the nodes were compiled from (see `Node.originProgram`), each once.
+    /// The programs the nodes were compiled from (see `Node.originProgram`), each once,
+    /// and their indices by identity once there are more than a few.
     var programs: [Program] = []
     var programIDs: [ObjectIdentifier: Int32] = [:]
 
     /// The index of `p` in `programs`, added if new.
     func programID(_ p: Program) -> Int32 {
         if let last = programs.last, last === p { return Int32(programs.count - 1) }
-        if let k = programIDs[ObjectIdentifier(p)] { return k }
+        if programs.count <= 8 {
+            if let k = programs.firstIndex(where: { $0 === p }) { return Int32(k) }
+        } else {
+            if programIDs.isEmpty {
+                for (k, q) in programs.enumerated() { programIDs[ObjectIdentifier(q)] = Int32(k) }
+            }
+            if let k = programIDs[ObjectIdentifier(p)] { return k }
+        }
         programs.append(p)
         let k = Int32(programs.count - 1)
-        programIDs[ObjectIdentifier(p)] = k
+        if !programIDs.isEmpty || programs.count > 8 { programIDs[ObjectIdentifier(p)] = k }
         return k
     }
 
