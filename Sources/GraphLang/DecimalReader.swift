@@ -28,9 +28,23 @@ public enum DecimalReader {
         var digits = 0
         var scale = 0
         var seenPoint = false
+        // Leading zeros, before and after the point (`0.00`), add nothing to m: read
+        // them first, so that what follows starts with a significant digit.
         while i < end {
-            // Eight digits at a time once the number has begun (its leading zeros read).
-            if m != 0, significant + 8 <= 19, i + 8 <= end,
+            let c = bytes[i]
+            if c == 48 {
+                digits += 1
+                if seenPoint { scale -= 1 }
+            } else if c == UInt8(ascii: "."), !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            i += 1
+        }
+        while i < end {
+            // Eight digits at a time: from a significant digit on, all are significant.
+            if significant + 8 <= 19, i + 8 <= end,
                 let eight = DecimalReader.eightDigits(UnsafeRawPointer(bytes.baseAddress! + i))
             {
                 m = m &* 100_000_000 &+ UInt64(eight)
@@ -156,7 +170,13 @@ public enum DecimalReader {
                 exponent += 1
             }
         }
-        return Double(sign: .plus, exponent: exponent, significand: Double(mantissa))
+        // mantissa · 2^exponent, its bits put together: a normal double for every m and
+        // q taken here (at least 10^-27, below 10^47).
+        let biased = exponent + 52 + 1023
+        guard biased >= 1, biased <= 2046 else {
+            return Double(sign: .plus, exponent: exponent, significand: Double(mantissa))
+        }
+        return Double(bitPattern: UInt64(biased) << 52 | (mantissa & ((1 << 52) - 1)))
     }
 
     /// The value of the eight bytes at `p` when all are decimal digits (the first the

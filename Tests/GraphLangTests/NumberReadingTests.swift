@@ -20,6 +20,8 @@ final class NumberReadingTests: XCTestCase {
         let texts = [
             "0", "3", "0.999", "0.001", "0.0001", "123456789012345", "1.5e3", "2E-7", "1.", ".5", "0.1", "1e22", "7e-22",
             "-0", "-0.5", "+2.5", "0.12345678901234567", "-0.31415926535897931", "1234567890123456789", "9.999999999999999e26",
+            // Leading zeros before the significant digits, as %.17g writes small numbers.
+            "-0.038003779745630073", "0.00012345678901234567", "00042.5", "0.0", "000", "0.000000000000000000001e5",
         ]
         for text in texts {
             XCTAssertTrue(check(text), "\(text): expected the fast path")
