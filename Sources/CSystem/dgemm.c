@@ -9,7 +9,7 @@
 typedef void (*dgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k, double alpha,
                          const double *a, int lda, const double *b, int ldb, double beta, double *c,
                          int ldc);
-enum { ROW_MAJOR = 101, NO_TRANS = 111 };
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
 static dgemm_fn dgemm;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -25,7 +25,7 @@ void graphrepl_blas_configure(void) {
 static void load(void) {
     static const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libcblas.so.3"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        void *lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        void *lib = dlopen(names[i], RTLD_LAZY | RTLD_LOCAL);
         if (lib == NULL) continue;
         dgemm = (dgemm_fn)dlsym(lib, "cblas_dgemm");
         if (dgemm != NULL) return;
@@ -53,5 +53,12 @@ int graphrepl_dgemm(int m, int n, int k, const double *a, const double *b, doubl
     pthread_once(&once, load);
     if (dgemm == NULL) return 0;
     dgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1.0, a, k, b, n, 0.0, c, n);
+    return 1;
+}
+
+int graphrepl_dgemm_bt(int m, int n, int k, const double *a, const double *b, double *c) {
+    pthread_once(&once, load);
+    if (dgemm == NULL) return 0;
+    dgemm(ROW_MAJOR, NO_TRANS, TRANS, m, n, k, 1.0, a, k, b, k, 0.0, c, n);
     return 1;
 }

@@ -75,6 +75,38 @@ final class BatchedJacobianTests: XCTestCase {
         try assertSame("A = uniform([40, 40], -1, 1)\nx = uniform([40], -1, 1)\ny = tanh(A @ tanh(A @ x))", y: "y", xs: ["x"])
     }
 
+    func testAVectorsCotangentsPastTheBLASSizeAreOneProduct() throws {
+        // Each pass's product is 200 × 200 by a column, OpenBLAS's: the batch's is one
+        // product with the other side read transposed, which may round differently from
+        // the passes' in the last place, and both are the Jacobian diag(1 - y²) A.
+        let setup = "A = uniform([200, 200], -1, 1)\nx = uniform([200], -1, 1)\ny = tanh(A @ x)"
+        let r = try both(setup, y: "y", xs: ["x"], mode: "reverse")
+        let h = Harness()
+        h.session.reseed(3)
+        XCTAssertEqual(h.run(setup), .ok, h.err)
+        var warnings: [Diagnostic] = []
+        let (aID, yID) = (try h.session.node(named: "A"), try h.session.node(named: "y"))
+        let values = try h.session.evaluate([aID, yID], warnings: &warnings)
+        let a = try XCTUnwrap(values[aID]?.numeric?.data)
+        let yv = try XCTUnwrap(values[yID]?.numeric?.data)
+        let batched = try XCTUnwrap(r.batched.numeric?.data)
+        let passes = try XCTUnwrap(r.passes.numeric?.data)
+        XCTAssertEqual(batched.count, 200 * 200)
+        XCTAssertEqual(passes.count, 200 * 200)
+        for i in 0..<200 {
+            for j in 0..<200 {
+                let k = i * 200 + j
+                let want = (1 - yv[i] * yv[i]) * a[k]
+                for (what, observed) in [("batched", batched[k]), ("passes", passes[k])]
+                where abs(observed - want) > 1e-12 * max(1, abs(want)) {
+                    XCTFail("\(what) ∂y\(i + 1)/∂x\(j + 1): expected \(want), observed \(observed), tolerance 1e-12")
+                    return
+                }
+            }
+        }
+        XCTAssertEqual(r.rules.0, r.rules.1, "rules applied")
+    }
+
     func testSymbolsGoPassByPass() throws {
         let r = try both("x = [1, 2]\ny = [a * x[1], x[2] ^ 2]", y: "y", xs: ["x"])
         XCTAssertEqual(r.batched, r.passes)

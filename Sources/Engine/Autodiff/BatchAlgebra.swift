@@ -145,6 +145,12 @@ struct BatchAlgebra: Algebra {
                 return nil
             }
             let (p, q, r) = (ot.shape[0], g.shape[0], g.shape[1])
+            // Each G_b a column (a vector's cotangent): the batch is a B×q matrix G, and
+            // O @ G_b for every b is G @ Oᵀ, row b — one product, nothing rearranged.
+            // OpenBLAS only where one pass's product would go to it too, as below.
+            if r == 1, p * q >= blasThreshold, let c = try matmulTransposedB(g.data, ot.data, batch, q, p) {
+                return Batch(batch: batch, shape: [p, r], data: c)
+            }
             let wide = batch * r
             var x = [Double](repeating: 0, count: q * wide)
             for b in 0..<batch {
