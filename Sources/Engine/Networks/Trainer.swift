@@ -121,23 +121,33 @@ public struct Trainer {
         for (i, name) in variables.enumerated() {
             guard var w = session.values[name]?.numeric else { continue }
             let g = gradients[i]
+            // The new weights in a new array: the old one is shared (the session, this
+            // step's values), so changing it in place first copied it whole.
+            let old = w.data
+            func updated(_ step: (Int) -> Double) -> [Double] {
+                [Double](unsafeUninitializedCapacity: old.count) { out, count in
+                    for k in 0..<old.count { out[k] = step(k) }
+                    count = old.count
+                }
+            }
             switch optimizer {
             case .momentum:
-                for k in 0..<w.count {
-                    m[i][k] = 0.9 * m[i][k] + g.data[k]
-                    w.data[k] -= learningRate * m[i][k]
-                }
+                for k in 0..<old.count { m[i][k] = 0.9 * m[i][k] + g.data[k] }
+                let mi = m[i]
+                w.data = updated { k in old[k] - learningRate * mi[k] }
             case .adam:
                 let (b1, b2, eps) = (0.9, 0.999, 1e-8)
                 let c1 = 1 - Foundation.pow(b1, Double(step))
                 let c2 = 1 - Foundation.pow(b2, Double(step))
-                for k in 0..<w.count {
+                for k in 0..<old.count {
                     m[i][k] = b1 * m[i][k] + (1 - b1) * g.data[k]
                     v[i][k] = b2 * v[i][k] + (1 - b2) * g.data[k] * g.data[k]
-                    w.data[k] -= learningRate * (m[i][k] / c1) / ((v[i][k] / c2).squareRoot() + eps)
                 }
+                let (mi, vi) = (m[i], v[i])
+                w.data = updated { k in old[k] - learningRate * (mi[k] / c1) / ((vi[k] / c2).squareRoot() + eps) }
             case .sgd:
-                for k in 0..<w.count { w.data[k] -= learningRate * g.data[k] }
+                let gd = g.data
+                w.data = updated { k in old[k] - learningRate * gd[k] }
             }
             session.setValue(name, .num(w))
         }

@@ -217,14 +217,17 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
     public func transposed() -> Tensor {
         guard rank == 2 else { return self }
         let (m, n) = (shape[0], shape[1])
-        // In tiles of 16 × 16, so reads and writes both stay in the cache.
+        // In tiles of 16 × 16, so reads and writes both stay in the cache; positions by
+        // wrapping arithmetic (they are below `count`), without overflow checks.
         let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             data.withUnsafeBufferPointer { src in
+                guard let to = buffer.baseAddress, let from = src.baseAddress else { return }
                 for i0 in stride(from: 0, to: m, by: 16) {
                     for j0 in stride(from: 0, to: n, by: 16) {
                         for i in i0..<Swift.min(i0 + 16, m) {
+                            let row = from + i &* n
                             for j in j0..<Swift.min(j0 + 16, n) {
-                                (buffer.baseAddress! + (j * m + i)).initialize(to: src[i * n + j])
+                                (to + (j &* m &+ i)).initialize(to: row[j])
                             }
                         }
                     }
