@@ -278,8 +278,9 @@ public final class Graph: @unchecked Sendable {
 
     /// Room for `n` more nodes, so that a script about to be run (about a node per
     /// expression node) does not copy the arrays at each doubling.
-    func reserveCapacity(_ n: Int) {
+    func reserveCapacity(_ n: Int, names: Int = 0) {
         nodes.reserveCapacity(nodes.count + n)
+        if names > 0 { named.reserveCapacity(names) }
     }
 
     @discardableResult

@@ -119,12 +119,17 @@ public final class Interpreter {
         }
         // A long script's nodes, given room at once: about a node per expression node,
         // but none for numbers defined in place (leaves, not compiled).
+        // And its definitions room in the session's and the graph's tables of names.
         if program.nodes.count >= 4096 {
             var n = program.nodes.count
+            var definitions = 0
             for s in program.statements {
-                if case .define(_, _, let v) = s.statement, let k = Interpreter.literalSize(program, v) { n -= k }
+                guard case .define(_, _, let v) = s.statement else { continue }
+                definitions += 1
+                if let k = Interpreter.literalSize(program, v) { n -= k }
             }
-            session.graph.reserveCapacity(n)
+            session.graph.reserveCapacity(n, names: definitions)
+            session.entries.reserveCapacity(definitions)
         }
         // Syntax errors that were expected are shown when their line is reached.
         var pendingSyntax = diagnostics

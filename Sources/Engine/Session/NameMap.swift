@@ -122,8 +122,18 @@ public struct NameMap<Value> {
         return old
     }
 
+    /// Room for `n` more entries, so that a long script's definitions do not grow the
+    /// arrays and rebuild the slots step by step.
+    public mutating func reserveCapacity(_ n: Int) {
+        let total = hashes.count + n
+        hashes.reserveCapacity(total)
+        keys.reserveCapacity(total)
+        values.reserveCapacity(total)
+        if (total + 1) * 2 > slots.count { rebuild(forEntries: total) }
+    }
+
     /// Slots for twice the entries and more, the gaps closed first when they are many.
-    private mutating func rebuild() {
+    private mutating func rebuild(forEntries expected: Int? = nil) {
         if count * 2 < hashes.count {
             var n = 0
             for k in hashes.indices where hashes[k] > 1 {
@@ -139,7 +149,7 @@ public struct NameMap<Value> {
             values.removeSubrange(n...)
         }
         var size = 16
-        while size < (hashes.count + 1) * 4 { size *= 2 }
+        while size < (Swift.max(hashes.count, expected ?? 0) + 1) * 4 { size *= 2 }
         slots = [Int32](repeating: -1, count: size)
         let mask = size - 1
         for k in hashes.indices {
