@@ -17,11 +17,8 @@ let package = Package(
         .executable(name: "graphrepl", targets: ["graphrepl"])
     ],
     targets: [
-        .systemLibrary(
-            name: "CEdit",
-            pkgConfig: "libedit",
-            providers: [.apt(["libedit-dev"])]
-        ),
+        // libedit, opened when an interactive session starts (Sources/CEdit/edit.c).
+        .target(name: "CEdit", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "GraphLang", swiftSettings: release),
         .target(name: "CSystem", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Engine", dependencies: ["GraphLang", "CSystem"], swiftSettings: release),

@@ -9,7 +9,7 @@
 typedef void (*dgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k, double alpha,
                          const double *a, int lda, const double *b, int ldb, double beta, double *c,
                          int ldc);
-enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+enum { ROW_MAJOR = 101, NO_TRANS = 111 };
 
 static dgemm_fn dgemm;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -53,12 +53,5 @@ int graphrepl_dgemm(int m, int n, int k, const double *a, const double *b, doubl
     pthread_once(&once, load);
     if (dgemm == NULL) return 0;
     dgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1.0, a, k, b, n, 0.0, c, n);
-    return 1;
-}
-
-int graphrepl_dgemm_bt(int m, int n, int k, const double *a, const double *b, double *c) {
-    pthread_once(&once, load);
-    if (dgemm == NULL) return 0;
-    dgemm(ROW_MAJOR, NO_TRANS, TRANS, m, n, k, 1.0, a, k, b, k, 0.0, c, n);
     return 1;
 }

@@ -61,18 +61,18 @@ enum Completion {
         let shown =
             fileMode ? matches.map { URL(fileURLWithPath: $0).lastPathComponent + ($0.hasSuffix("/") ? "/" : "") } : matches
         FileHandle.standardOutput.write(Data(("\n" + Commands.wrap("", shown.joined(separator: "  "))).utf8))
-        rl_on_new_line()
-        rl_forced_update_display()
+        cedit_on_new_line()
+        cedit_forced_update_display()
         return 0
     }
 
     /// Text inserted at the cursor, and the line drawn again (from its start: libedit
     /// does not show what a bound function inserts by itself).
     static func insert(_ text: String) {
-        rl_insert_text(text)
+        cedit_insert_text(text)
         FileHandle.standardOutput.write(Data("\r".utf8))
-        rl_on_new_line()
-        rl_forced_update_display()
+        cedit_on_new_line()
+        cedit_forced_update_display()
     }
 
     /// Files and folders (with '/') whose path starts with `prefix`.
@@ -100,7 +100,7 @@ enum Completion {
             cedit_set_append_character(0)
             Completion.candidates = Array(Set(words.filter { $0.hasPrefix(word) })).sorted()
             Completion.index = 0
-            return rl_completion_matches(text) { _, state in
+            return cedit_completion_matches(text) { _, state in
                 if state == 0 { Completion.index = 0 }
                 guard Completion.index < Completion.candidates.count else { return nil }
                 defer { Completion.index += 1 }

@@ -1,3 +1,4 @@
+import CEdit
 import CSystem
 import Engine
 import Foundation
@@ -57,10 +58,12 @@ final class Driver {
         for path in files {
             // Running a script takes about 48 bytes of memory for each byte of it (its
             // expressions, nodes and tapes): mapped in ahead, on another processor, from
-            // before the file is read.
+            // before the file is read. At most 64 MB, which stay with the process whether
+            // the script needs them or not (a file of comments does not); none for a
+            // file too large to run.
             var status = stat()
-            if stat(path, &status) == 0 {
-                graphrepl_prefault(Swift.min(Int(status.st_size) * 48, 256 << 20))
+            if stat(path, &status) == 0, status.st_size > 0, status.st_size <= Files.maxBytes {
+                graphrepl_prefault(Swift.min(Int(status.st_size) * 48, 64 << 20))
             }
             let bytes: [UInt8]
             do {
@@ -85,6 +88,11 @@ final class Driver {
             if stdinIsTerminal {
                 installInterruptHandler()
                 Completion.source = { [weak self] in self?.completionWords() ?? [] }
+                guard cedit_load() != 0 else {
+                    // No libedit on the machine: lines as typed, without editing or history.
+                    interpreter.writeError("graphrepl: line editing is not available (libedit cannot be loaded)\n")
+                    return repl(reader: PlainLineReader(showPrompt: true), banner: true)
+                }
                 return repl(reader: EditLineReader(historyPath: Driver.historyPath()), banner: true)
             }
             if interactive {

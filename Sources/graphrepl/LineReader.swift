@@ -34,7 +34,8 @@ final class ScriptedLineReader: LineReader {
     func addHistory(_ line: String) {}
 }
 
-/// libedit's readline, with history kept in a file.
+/// libedit's readline, with history kept in a file. Made only after `cedit_load()`
+/// returned 1.
 final class EditLineReader: LineReader {
     let historyPath: String?
     static let historyLimit: Int32 = 2000
@@ -45,17 +46,17 @@ final class EditLineReader: LineReader {
         cedit_set_name("graphrepl")
         cedit_set_catch_signals(0)
         Completion.install()
-        using_history()
-        stifle_history(EditLineReader.historyLimit)
+        cedit_using_history()
+        cedit_stifle_history(EditLineReader.historyLimit)
         if let historyPath, FileManager.default.fileExists(atPath: historyPath) {
-            if read_history(historyPath) != 0 {
+            if cedit_read_history(historyPath) != 0 {
                 FileHandle.standardError.write(Data("warning: cannot read history from \(historyPath)\n".utf8))
             }
         }
     }
 
     func readLine(prompt: String) -> String? {
-        guard let p = readline(prompt) else { return nil }
+        guard let p = cedit_readline(prompt) else { return nil }
         defer { free(p) }
         return String(cString: p)
     }
@@ -65,8 +66,8 @@ final class EditLineReader: LineReader {
 
     func addHistory(_ line: String) {
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-        add_history(line)
-        if let historyPath, !historyUnwritable, write_history(historyPath) != 0 {
+        cedit_add_history(line)
+        if let historyPath, !historyUnwritable, cedit_write_history(historyPath) != 0 {
             historyUnwritable = true
             FileHandle.standardError.write(
                 Data("warning: cannot save history to \(historyPath); this session's lines will not be kept\n".utf8))

@@ -116,6 +116,26 @@ final class QuickCompileTests: XCTestCase {
 
     /// The names table behaves as a dictionary through any mix of inserts, updates and
     /// removals (tombstones, rebuilds), whatever the names.
+    /// A node's origin is its program's index in the graph: each program is given one
+    /// index, found again however many programs the graph holds, and a scratch drops
+    /// the programs it added.
+    func testAGraphGivesEachProgramOneIndex() {
+        let g = Graph()
+        let programs = (0..<20).map { i in Parser.parse(SourceFile(name: "p\(i)", text: "x\(i) = 1")).0 }
+        for round in 0..<2 {
+            for (i, p) in programs.enumerated() { XCTAssertEqual(g.programID(p), Int32(i), "round \(round), program \(i)") }
+            for (i, p) in programs.enumerated().reversed() { XCTAssertEqual(g.programID(p), Int32(i), "program \(i)") }
+        }
+        XCTAssertEqual(g.programs.count, 20)
+        g.scratch {
+            XCTAssertEqual(g.programID(Parser.parse(SourceFile(name: "q", text: "y = 2")).0), 20)
+            XCTAssertEqual(g.programs.count, 21)
+        }
+        XCTAssertEqual(g.programs.count, 20)
+        for (i, p) in programs.enumerated() { XCTAssertEqual(g.programID(p), Int32(i), "after the scratch, program \(i)") }
+        XCTAssertEqual(g.programs.count, 20)
+    }
+
     func testNameMapBehavesAsADictionary() {
         var rng = SplitMix64(state: 27_112_026)
         var map: NameMap<Int> = [:]

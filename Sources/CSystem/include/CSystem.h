@@ -10,9 +10,6 @@
    Returns 1 when the product was computed, 0 when OpenBLAS could not be loaded (the
    caller then computes it itself). */
 int graphrepl_dgemm(int m, int n, int k, const double *a, const double *b, double *c);
-/* C = A·Bᵀ for row-major A (m×k) and B (n×k): as graphrepl_dgemm, with B read transposed
-   in place (no copy of it made first). */
-int graphrepl_dgemm_bt(int m, int n, int k, const double *a, const double *b, double *c);
 
 /* Asks OpenBLAS for one thread unless OPENBLAS_NUM_THREADS is set: call at start-up,
    before any other thread (it sets an environment variable). */

@@ -7,9 +7,11 @@
 ///
 /// Every op on a batch is the same op applied to each pass's slice, as the pass would
 /// apply it, except the matrix product, which multiplies the same rows and columns in the
-/// same order as one pass does, with OpenBLAS only where one pass would use it (so a
-/// Jacobian comes out bit for bit as the passes give it). Numbers only: symbols go pass
-/// by pass.
+/// same order as one pass does, with OpenBLAS only where one pass would use it: so a
+/// Jacobian comes out bit for bit as the passes give it where their products are below
+/// OpenBLAS's size, and to rounding above it (OpenBLAS blocks a product by its shape,
+/// and the batch's has more columns than a pass's). Numbers only: symbols go pass by
+/// pass.
 struct BatchAlgebra: Algebra {
     /// A batch of `batch` tensors of one shape, stored one after the other.
     struct Batch {
@@ -145,12 +147,6 @@ struct BatchAlgebra: Algebra {
                 return nil
             }
             let (p, q, r) = (ot.shape[0], g.shape[0], g.shape[1])
-            // Each G_b a column (a vector's cotangent): the batch is a B×q matrix G, and
-            // O @ G_b for every b is G @ Oᵀ, row b — one product, nothing rearranged.
-            // OpenBLAS only where one pass's product would go to it too, as below.
-            if r == 1, p * q >= blasThreshold, let c = try matmulTransposedB(g.data, ot.data, batch, q, p) {
-                return Batch(batch: batch, shape: [p, r], data: c)
-            }
             let wide = batch * r
             var x = [Double](repeating: 0, count: q * wide)
             for b in 0..<batch {
@@ -172,7 +168,7 @@ struct BatchAlgebra: Algebra {
     }
 
     /// The product as one pass would compute it: OpenBLAS only where one pass's product
-    /// would go to it too, the exact loop otherwise (so the batch gives the same bits).
+    /// would go to it too, the exact loop otherwise (which gives the passes' bits).
     func product(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int, onePass: Int) throws -> [Double] {
         onePass >= blasThreshold ? try matmulDouble(a, b, m, k, n) : try matmulLoop(a, b, m, k, n)
     }

@@ -318,20 +318,22 @@ public final class Graph: @unchecked Sendable {
     var programs: [Program] = []
     var programIDs: [ObjectIdentifier: Int32] = [:]
 
-    /// The index of `p` in `programs`, added if new.
+    /// The index of `p` in `programs`, added if new. `programIDs` is empty while there
+    /// are few programs (a short search finds them), else it holds every one.
     func programID(_ p: Program) -> Int32 {
         if let last = programs.last, last === p { return Int32(programs.count - 1) }
-        if programs.count <= 8 {
+        if programIDs.isEmpty {
             if let k = programs.firstIndex(where: { $0 === p }) { return Int32(k) }
-        } else {
-            if programIDs.isEmpty {
-                for (k, q) in programs.enumerated() { programIDs[ObjectIdentifier(q)] = Int32(k) }
-            }
-            if let k = programIDs[ObjectIdentifier(p)] { return k }
+        } else if let k = programIDs[ObjectIdentifier(p)] {
+            return k
         }
         programs.append(p)
         let k = Int32(programs.count - 1)
-        if !programIDs.isEmpty || programs.count > 8 { programIDs[ObjectIdentifier(p)] = k }
+        if !programIDs.isEmpty {
+            programIDs[ObjectIdentifier(p)] = k
+        } else if programs.count > 8 {
+            for (i, q) in programs.enumerated() { programIDs[ObjectIdentifier(q)] = Int32(i) }
+        }
         return k
     }
 

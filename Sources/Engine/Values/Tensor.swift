@@ -366,32 +366,6 @@ func matmulDouble(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) th
     return c
 }
 
-/// A·Bᵀ for row-major A (m×k) and B (n×k) by OpenBLAS, B read transposed in place; nil
-/// when OpenBLAS is not on the machine (the caller then computes it otherwise).
-func matmulTransposedB(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) throws -> [Double]? {
-    guard m <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else { return nil }
-    var c = [Double](unsafeUninitializedCapacity: m * n) { _, count in count = m * n }
-    let rowsPerBlock = max(1, 50_000_000 / max(1, n * k))
-    var row = 0
-    while row < m {
-        if Interrupt.isRequested { throw Interrupted() }
-        let rows = min(rowsPerBlock, m - row)
-        var loaded = false
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    if let A = pa.baseAddress, let B = pb.baseAddress, let C = pc.baseAddress {
-                        loaded = graphrepl_dgemm_bt(Int32(rows), Int32(n), Int32(k), A + row * k, B, C + row * n) != 0
-                    }
-                }
-            }
-        }
-        if !loaded { return nil }
-        row += rows
-    }
-    return c
-}
-
 /// Cache-friendly `i-k-j` product of row-major matrices.
 func matmulLoop(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) throws -> [Double] {
     var c = [Double](repeating: 0, count: m * n)
