@@ -116,6 +116,12 @@ final class QuickCompileTests: XCTestCase {
 
     /// The names table behaves as a dictionary through any mix of inserts, updates and
     /// removals (tombstones, rebuilds), whatever the names.
+    /// A long script's nodes are tens of megabytes: a node stays within 64 bytes (its
+    /// origin an index and an expression, no reference counted per node).
+    func testANodeTakesSixtyFourBytes() {
+        XCTAssertLessThanOrEqual(MemoryLayout<Node>.stride, 64)
+    }
+
     /// A node's origin is its program's index in the graph: each program is given one
     /// index, found again however many programs the graph holds, and a scratch drops
     /// the programs it added.
