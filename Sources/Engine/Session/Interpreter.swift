@@ -117,9 +117,9 @@ public final class Interpreter {
             if unexpected.count > 10 { writeError("(\(unexpected.count - 10) more errors)\n") }
             return .syntaxError
         }
-        // A long script's nodes, given room at once: about a node per expression node,
-        // but none for numbers defined in place (leaves, not compiled).
-        // And its definitions room in the session's and the graph's tables of names.
+        // A long script's nodes and names, given room at once: about a node per
+        // expression node, but none for numbers defined in place (leaves, not compiled);
+        // a name per definition in the session's and the graph's tables.
         if program.nodes.count >= 4096 {
             var n = program.nodes.count
             var definitions = 0
