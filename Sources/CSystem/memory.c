@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "CSystem.h"
 
 #include <stdlib.h> /* defines __GLIBC__ with glibc */
@@ -19,6 +20,7 @@ void graphrepl_tune_malloc(void) {
 
 #if defined(__GLIBC__) && defined(__linux__)
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -27,6 +29,14 @@ static struct {
     void *start;
     size_t length;
 } prefault_range;
+
+/* The processors this process may run on (its affinity: `taskset`, a cpuset), which
+   may be fewer than the machine's. */
+static int usable_processors(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return CPU_COUNT(&set);
+}
 
 static void *prefault_pages(void *unused) {
     (void)unused;
@@ -43,12 +53,13 @@ static void *prefault_pages(void *unused) {
    touch of each page costs about a microsecond: a quarter of running a 20 000-line
    script. The heap is grown by `bytes` at once and given back (it stays in the heap:
    see graphrepl_tune_malloc), and a thread of its own maps those pages in while the
-   script is read and run, on another processor. Only with two processors or more, once
-   per process. */
+   script is read and run, on another processor. Only where the process may use two
+   processors or more (on one, the thread's work would come out of the script's time),
+   once per process. */
 void graphrepl_prefault(size_t bytes) {
 #if defined(__GLIBC__) && defined(__linux__)
     static int started = 0;
-    if (started || bytes < (1 << 20) || sysconf(_SC_NPROCESSORS_ONLN) < 2) return;
+    if (started || bytes < (1 << 20) || usable_processors() < 2) return;
     started = 1;
     char *p = malloc(bytes);
     if (!p) return;
