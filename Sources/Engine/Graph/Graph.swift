@@ -406,41 +406,52 @@ public final class Graph: @unchecked Sendable {
         _ roots: [Int], start: UnsafeBufferPointer<Int32>, edges: UnsafeBufferPointer<Int32>,
         marks: UnsafeMutableBufferPointer<UInt32>, generation gen: UInt32, after known: [Int]
     ) -> [Int] {
-        var out = known
-        // The search's stack: node and next edge to follow, grown by hand (an array's
-        // uniqueness check on every write cost as much as the visit).
-        var capacity = 1024
-        var stack = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity)
-        defer { stack.deallocate() }
-        var depth = 0
-        for r in roots where marks[r] != gen {
-            stack[0] = (r, Int(start[r]))
-            depth = 1
-            marks[r] = gen
-            while depth > 0 {
-                let (n, i) = stack[depth - 1]
-                if i < Int(start[n + 1]) {
-                    stack[depth - 1].next = i + 1
-                    let c = Int(edges[i])
-                    if marks[c] != gen {
-                        marks[c] = gen
-                        if depth == capacity {
-                            let bigger = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity * 2)
-                            bigger.moveInitialize(from: stack, count: depth)
-                            stack.deallocate()
-                            stack = bigger
-                            capacity *= 2
+        // The order written in place: a cone holds each node of the graph at most once, so
+        // the graph's size bounds it (the room past the cone is never touched).
+        let bound = Swift.max(start.count - 1, known.count)
+        return [Int](unsafeUninitializedCapacity: bound) { out, count in
+            var n = 0
+            for k in known {
+                out[n] = k
+                n += 1
+            }
+            // The search's stack: node and next edge to follow, grown by hand (an array's
+            // uniqueness check on every write cost as much as the visit).
+            var capacity = 1024
+            var stack = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity)
+            defer { stack.deallocate() }
+            var depth = 0
+            for r in roots where marks[r] != gen {
+                stack[0] = (r, Int(start[r]))
+                depth = 1
+                marks[r] = gen
+                while depth > 0 {
+                    let (node, i) = stack[depth - 1]
+                    if i < Int(start[node + 1]) {
+                        stack[depth - 1].next = i + 1
+                        let c = Int(edges[i])
+                        if marks[c] != gen {
+                            marks[c] = gen
+                            if depth == capacity {
+                                let bigger = UnsafeMutablePointer<(node: Int, next: Int)>.allocate(capacity: capacity * 2)
+                                bigger.moveInitialize(from: stack, count: depth)
+                                stack.deallocate()
+                                stack = bigger
+                                capacity *= 2
+                            }
+                            stack[depth] = (c, Int(start[c]))
+                            depth += 1
                         }
-                        stack[depth] = (c, Int(start[c]))
-                        depth += 1
+                    } else {
+                        depth -= 1
+                        precondition(n < bound, "a cone larger than its graph")
+                        out[n] = node
+                        n += 1
                     }
-                } else {
-                    depth -= 1
-                    out.append(n)
                 }
             }
+            count = n
         }
-        return out
     }
 
     /// For the nodes of `order`, whether each depends on `source` through differentiable
