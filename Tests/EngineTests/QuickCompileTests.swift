@@ -146,9 +146,13 @@ final class QuickCompileTests: XCTestCase {
         var rng = SplitMix64(state: 27_112_026)
         var map: NameMap<Int> = [:]
         var dict: [String: Int] = [:]
-        let names = (0..<300).map { i in
-            i % 7 == 0 ? "name_\(i)_é" : i % 5 == 0 ? "" + String(repeating: "w", count: i % 40) : "x\(i)"
-        }
+        // Numbered names share blocks of slots: among them, names whose digits have the
+        // same value (x1, x01), one so long its value wraps, and names of digits only.
+        let numbered = ["x01", "x001", "x1", "x18446744073709551617", "x1844674407370955161700", "7", "007", "0", "a1b2", "a1b02"]
+        let names =
+            (0..<300).map { i in
+                i % 7 == 0 ? "name_\(i)_é" : i % 5 == 0 ? "" + String(repeating: "w", count: i % 40) : "x\(i)"
+            } + numbered
         for step in 0..<20_000 {
             let name = names[Int(rng.next() % UInt64(names.count))]
             switch rng.next() % 5 {
@@ -172,6 +176,26 @@ final class QuickCompileTests: XCTestCase {
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: map.map { ($0.key, $0.value) }), dict)
         XCTAssertEqual(map.filter { $0.value % 2 == 0 }.count, dict.filter { $0.value % 2 == 0 }.count)
         for n in names { XCTAssertEqual(map[n], dict[n], n) }
+    }
+
+    /// Names that differ only in their last digits' value, defined in order, take
+    /// neighbouring slots: sixteen to a block, which is one cache line.
+    func testNumberedNamesTakeNeighbouringSlots() {
+        let mask = (1 << 17) - 1
+        for family in ["x", "h2_", "layer"] {
+            // Blocks whose names have as many digits each (x0…x9 and x10…x15 do not).
+            for block in [1, 3, 7, 1250] {
+                let slots = (0..<16).map { NameMap<Int>.slot(NameMap<Int>.hash("\(family)\(block * 16 + $0)"), mask) }
+                let first = slots[0]
+                XCTAssertEqual(first % 16, 0, "\(family): block \(block) starts a cache line of slots")
+                XCTAssertEqual(slots, Array(first..<first + 16), "\(family): block \(block)")
+            }
+        }
+        // Different families and blocks are spread apart.
+        let starts = Set(["x0", "x16", "x32", "h2_0", "layer0", "x10", "x100"].map { NameMap<Int>.slot(NameMap<Int>.hash($0), mask) })
+        XCTAssertEqual(starts.count, 7)
+        // Every hash is marked as an entry's (bit 1), never as a gap's (1).
+        for n in ["", "x", "x0", "0", "é", "x18446744073709551617"] { XCTAssertEqual(NameMap<Int>.hash(n) & 3, 2, n) }
     }
 
     /// An order asked for after the order of its first root starts from that one: the
