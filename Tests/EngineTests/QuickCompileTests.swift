@@ -148,7 +148,9 @@ final class QuickCompileTests: XCTestCase {
         var dict: [String: Int] = [:]
         // Numbered names share blocks of slots: among them, names whose digits have the
         // same value (x1, x01), one so long its value wraps, and names of digits only.
-        let numbered = ["x01", "x001", "x1", "x18446744073709551617", "x1844674407370955161700", "7", "007", "0", "a1b2", "a1b02"]
+        let numbered = [
+            "x01", "x001", "x1", "x18446744073709551617", "x1844674407370955161700", "7", "007", "0", "a1b2", "a1b02",
+        ]
         let names =
             (0..<300).map { i in
                 i % 7 == 0 ? "name_\(i)_é" : i % 5 == 0 ? "" + String(repeating: "w", count: i % 40) : "x\(i)"
@@ -192,7 +194,8 @@ final class QuickCompileTests: XCTestCase {
             }
         }
         // Different families and blocks are spread apart.
-        let starts = Set(["x0", "x16", "x32", "h2_0", "layer0", "x10", "x100"].map { NameMap<Int>.slot(NameMap<Int>.hash($0), mask) })
+        let starts = Set(
+            ["x0", "x16", "x32", "h2_0", "layer0", "x10", "x100"].map { NameMap<Int>.slot(NameMap<Int>.hash($0), mask) })
         XCTAssertEqual(starts.count, 7)
         // Every hash is marked as an entry's (bit 1), never as a gap's (1).
         for n in ["", "x", "x0", "0", "é", "x18446744073709551617"] { XCTAssertEqual(NameMap<Int>.hash(n) & 3, 2, n) }
