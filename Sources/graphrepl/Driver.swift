@@ -62,7 +62,7 @@ final class Driver {
             // does not use is never mapped; none for a file too large to run.
             var status = stat()
             if stat(path, &status) == 0, status.st_size > 0, status.st_size <= Files.maxBytes {
-                graphrepl_large_pages(Swift.min(Int(status.st_size) * 64, 1 << 30))
+                graphrepl_large_pages(Swift.min(Int(status.st_size) * 48, 64 << 20))
             }
             let bytes: [UInt8]
             do {

@@ -18,7 +18,7 @@ final class BinaryTests: XCTestCase {
         for i in 0..<20000 { lines.append("x\(i + 1) = x\(i) * 0.999 + x\(i) ^ 2 * 0.001 + 0.0001") }
         lines.append("print x20000, grad(x20000, x0)")
         let text = lines.joined(separator: "\n") + "\n"
-        XCTAssertGreaterThan(text.utf8.count * 64, 4 << 20, "long enough for large pages")
+        XCTAssertGreaterThan(text.utf8.count * 48, 4 << 20, "long enough for large pages")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graphrepl-long-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
