@@ -23,8 +23,8 @@ void graphrepl_blas_preload(void);
 /* Keeps large blocks in glibc's heap for reuse instead of mapping each afresh (see
    graphrepl_tune_malloc in memory.c). Does nothing where the C library is not glibc. */
 void graphrepl_tune_malloc(void);
-/* Grows the heap by `bytes` for a long script about to be run, to be mapped with 2 MB
-   pages as it is used (see memory.c); does nothing below 4 MB or after the first call. */
-void graphrepl_large_pages(size_t bytes);
+/* Maps in `bytes` of fresh heap on a thread of its own, for a long script about to be
+   run (see memory.c); does nothing below 1 MB, on one processor, or after the first call. */
+void graphrepl_prefault(size_t bytes);
 
 #endif
