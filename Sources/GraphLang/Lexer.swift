@@ -69,18 +69,23 @@ public struct Lexer {
 
     mutating func lex() -> Lexeme {
         while true {
-            // Skip blanks and comments.
-            while pos < end {
-                let c = bytes[pos]
-                if c == 32 || c == 9 || c == 13 {
-                    pos += 1
-                } else if c == UInt8(ascii: "#") {
-                    while pos < end, bytes[pos] != 10 { pos += 1 }
-                } else if c == UInt8(ascii: "\\"), peek(1) == 10 {
-                    pos += 2  // explicit continuation
-                } else {
-                    break
+            // Skip blanks and comments (read in place: every index is below `end`, which
+            // is at most the count).
+            pos = bytes.withUnsafeBufferPointer { b in
+                var p = pos
+                while p < end {
+                    let c = b[p]
+                    if c == 32 || c == 9 || c == 13 {
+                        p += 1
+                    } else if c == UInt8(ascii: "#") {
+                        while p < end, b[p] != 10 { p += 1 }
+                    } else if c == UInt8(ascii: "\\"), p + 1 < end, b[p + 1] == 10 {
+                        p += 2  // explicit continuation
+                    } else {
+                        break
+                    }
                 }
+                return p
             }
             guard pos < end else { return Lexeme(.eof, Span(end, end)) }
             let start = pos
@@ -99,21 +104,14 @@ public struct Lexer {
                 return scanNumber()
             }
             if Lexer.isIdentStart(c) {
-                while pos < end, Lexer.isIdentStart(bytes[pos]) || Lexer.isDigit(bytes[pos]) { pos += 1 }
+                pos = bytes.withUnsafeBufferPointer { b in
+                    var p = start + 1
+                    while p < end, Lexer.isIdentStart(b[p]) || Lexer.isDigit(b[p]) { p += 1 }
+                    return p
+                }
                 return Lexeme(Token.Kind.identifier("").tag, Span(start, pos))
             }
-            if c == UInt8(ascii: "\"") {
-                pos += 1
-                while pos < end, bytes[pos] != UInt8(ascii: "\""), bytes[pos] != 10 { pos += 1 }
-                if pos < end, bytes[pos] == UInt8(ascii: "\"") {
-                    pos += 1
-                    payload = .string(source.text(Span(start + 1, pos - 1)))
-                    return Lexeme(payload.tag, Span(start, pos))
-                }
-                error("unterminated string", Span(start, pos), notes: ["hint: close it with '\"' on the same line"])
-                payload = .string(source.text(Span(start + 1, pos)))
-                return Lexeme(payload.tag, Span(start, pos))
-            }
+            if c == UInt8(ascii: "\"") { return scanString() }
             pos += 1
             func tok(_ k: Token.Kind, _ len: Int = 1) -> Lexeme {
                 pos = start + len
@@ -143,33 +141,56 @@ public struct Lexer {
             case UInt8(ascii: ">"): return peek() == UInt8(ascii: "=") ? tok(.greaterEqual, 2) : tok(.greater)
             default: break
             }
-            // Unknown byte: report it (whole UTF-8 sequence) and go on.
-            var e = start + 1
-            if c >= 0x80 { while e < end, bytes[e] & 0xC0 == 0x80 { e += 1 } }
-            var shown: String
-            if c == 0 {
-                shown = "NUL byte"
-            } else if c >= 0x80 {
-                let s = source.text(Span(start, e))
-                if s.contains("\u{FFFD}") {
-                    // One error for a whole run of bytes that are not UTF-8.
-                    while e < end, bytes[e] >= 0x80 { e += 1 }
-                    shown = "bytes: not valid UTF-8"
-                } else {
-                    shown = "character '\(s)'"
-                }
-            } else {
-                shown = "character '\(source.text(Span(start, e)))'"
-            }
-            pos = e
-            var notes: [String] = []
-            if c == UInt8(ascii: "!") { notes = ["hint: '!=' means not equal"] }
-            if c == UInt8(ascii: "~") { notes = ["hint: '~=' means approximately equal"] }
-            if source.text(Span(start, e)) == "×" || source.text(Span(start, e)) == "·" {
-                notes = ["hint: write '*' for a product"]
-            }
-            error("unexpected \(shown)", Span(start, e), notes: notes)
+            unexpected(c, at: start)
         }
+    }
+
+    /// An unknown byte at `start`: report it (its whole UTF-8 sequence) and step past.
+    /// Out of `lex`, whose every token would otherwise pay for this path's frame.
+    @inline(never)
+    mutating func unexpected(_ c: UInt8, at start: Int) {
+        var e = start + 1
+        if c >= 0x80 { while e < end, bytes[e] & 0xC0 == 0x80 { e += 1 } }
+        var shown: String
+        if c == 0 {
+            shown = "NUL byte"
+        } else if c >= 0x80 {
+            let s = source.text(Span(start, e))
+            if s.contains("\u{FFFD}") {
+                // One error for a whole run of bytes that are not UTF-8.
+                while e < end, bytes[e] >= 0x80 { e += 1 }
+                shown = "bytes: not valid UTF-8"
+            } else {
+                shown = "character '\(s)'"
+            }
+        } else {
+            shown = "character '\(source.text(Span(start, e)))'"
+        }
+        pos = e
+        var notes: [String] = []
+        if c == UInt8(ascii: "!") { notes = ["hint: '!=' means not equal"] }
+        if c == UInt8(ascii: "~") { notes = ["hint: '~=' means approximately equal"] }
+        if source.text(Span(start, e)) == "×" || source.text(Span(start, e)) == "·" {
+            notes = ["hint: write '*' for a product"]
+        }
+        error("unexpected \(shown)", Span(start, e), notes: notes)
+    }
+
+    /// A string literal from the `"` at `pos`, its text kept in `payload`. Out of `lex`,
+    /// whose every token would otherwise pay for this path's frame.
+    @inline(never)
+    mutating func scanString() -> Lexeme {
+        let start = pos
+        pos += 1
+        while pos < end, bytes[pos] != UInt8(ascii: "\""), bytes[pos] != 10 { pos += 1 }
+        if pos < end, bytes[pos] == UInt8(ascii: "\"") {
+            pos += 1
+            payload = .string(source.text(Span(start + 1, pos - 1)))
+            return Lexeme(payload.tag, Span(start, pos))
+        }
+        error("unterminated string", Span(start, pos), notes: ["hint: close it with '\"' on the same line"])
+        payload = .string(source.text(Span(start + 1, pos)))
+        return Lexeme(payload.tag, Span(start, pos))
     }
 
     mutating func scanNumber() -> Lexeme {
@@ -179,19 +200,26 @@ public struct Lexer {
         var m: UInt64 = 0
         var digits = 0
         var scale = 0
-        while pos < end, Lexer.isDigit(bytes[pos]) {
-            m = m &* 10 &+ UInt64(bytes[pos] &- 48)
-            digits += 1
-            pos += 1
-        }
-        if pos < end, bytes[pos] == UInt8(ascii: "."), !(Lexer.isIdentStart(peek(1))) {
-            pos += 1
-            while pos < end, Lexer.isDigit(bytes[pos]) {
-                m = m &* 10 &+ UInt64(bytes[pos] &- 48)
-                digits += 1
-                scale -= 1
-                pos += 1
+        // Read in place (no bounds check a byte: every index is below `end`, which is
+        // at most the count).
+        pos = bytes.withUnsafeBufferPointer { b in
+            var p = start
+            while p < end, b[p] &- 48 < 10 {
+                m = m &* 10 &+ UInt64(b[p] &- 48)
+                p += 1
             }
+            digits = p - start
+            if p < end, b[p] == UInt8(ascii: "."), !(p + 1 < end && Lexer.isIdentStart(b[p + 1])) {
+                p += 1
+                let fraction = p
+                while p < end, b[p] &- 48 < 10 {
+                    m = m &* 10 &+ UInt64(b[p] &- 48)
+                    p += 1
+                }
+                scale = fraction - p
+                digits += p - fraction
+            }
+            return p
         }
         var exponent = false
         if pos < end, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
