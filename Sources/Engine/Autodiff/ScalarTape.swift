@@ -44,32 +44,47 @@ struct ScalarTape {
         var functions = [UnaryFunction](repeating: .exp, count: n)
         var first = [Int32](repeating: -1, count: n)
         var second = [Int32](repeating: -1, count: n)
+        // Read and written in place: no bounds or uniqueness check a node.
         let ok = graph.nodes.withUnsafeBufferPointer { nodes -> Bool in
-            for (k, id) in order.enumerated() {
-                ids[k] = Int32(truncatingIfNeeded: id)
-                let code: Code
-                switch nodes[id].kind {
-                case .leaf, .literal: continue
-                case .op(.add): code = .add
-                case .op(.sub): code = .sub
-                case .op(.mul): code = .mul
-                case .op(.div): code = .div
-                case .op(.pow): code = .pow
-                case .op(.neg): code = .neg
-                case .op(.unbroadcast), .op(.broadcastLike), .op(.reshapeLike): code = .same
-                case .op(.seedOne): code = .seedOne
-                case .op(.unary(let u)):
-                    code = .unary
-                    functions[k] = u
-                default: return false
+            order.withUnsafeBufferPointer { order in
+                ids.withUnsafeMutableBufferPointer { ids in
+                    codes.withUnsafeMutableBufferPointer { codes in
+                        functions.withUnsafeMutableBufferPointer { functions in
+                            first.withUnsafeMutableBufferPointer { first in
+                                second.withUnsafeMutableBufferPointer { second in
+                                    for k in 0..<n {
+                                        let id = order[k]
+                                        ids[k] = Int32(truncatingIfNeeded: id)
+                                        let code: Code
+                                        switch nodes[id].kind {
+                                        case .leaf, .literal: continue
+                                        case .op(.add): code = .add
+                                        case .op(.sub): code = .sub
+                                        case .op(.mul): code = .mul
+                                        case .op(.div): code = .div
+                                        case .op(.pow): code = .pow
+                                        case .op(.neg): code = .neg
+                                        case .op(.unbroadcast), .op(.broadcastLike), .op(.reshapeLike): code = .same
+                                        case .op(.seedOne): code = .seedOne
+                                        case .op(.unary(let u)):
+                                            code = .unary
+                                            functions[k] = u
+                                        default: return false
+                                        }
+                                        let arity = code == .neg || code == .unary || code == .seedOne ? 1 : 2
+                                        let inputs = nodes[id].inputs
+                                        guard inputs.count == arity else { return false }
+                                        codes[k] = code
+                                        first[k] = Int32(truncatingIfNeeded: inputs[0])
+                                        if arity == 2 { second[k] = Int32(truncatingIfNeeded: inputs[1]) }
+                                    }
+                                    return true
+                                }
+                            }
+                        }
+                    }
                 }
-                let arity = code == .neg || code == .unary || code == .seedOne ? 1 : 2
-                guard nodes[id].inputs.count == arity else { return false }
-                codes[k] = code
-                first[k] = Int32(truncatingIfNeeded: nodes[id].inputs[0])
-                if arity == 2 { second[k] = Int32(truncatingIfNeeded: nodes[id].inputs[1]) }
             }
-            return true
         }
         guard ok else { return nil }
         self.ids = ids
@@ -81,8 +96,8 @@ struct ScalarTape {
 
     /// The forward value of one position from its inputs' values (`Op.scalarFastPath`).
     @inline(__always)
-    func forward(_ k: Int, _ p: Double, _ q: Double) -> Double {
-        switch codes[k] {
+    func forward(_ k: Int, _ code: Code, _ p: Double, _ q: Double) -> Double {
+        switch code {
         case .given: return p
         case .add: return p + q
         case .sub: return p - q

@@ -127,13 +127,15 @@ public struct Evaluator {
         try tape.ids.withUnsafeBufferPointer { ids in
             try tape.first.withUnsafeBufferPointer { first in
                 try tape.second.withUnsafeBufferPointer { second in
-                    try v.withUnsafeMutableBufferPointer { v in
-                        for k in 0..<ids.count where tape.codes[k] != .given {
-                            if k & 0x3FF == 0x3FF, stop() { throw Interrupted() }
-                            let b = Int(second[k])
-                            let r = tape.forward(k, v[Int(first[k])], b >= 0 ? v[b] : 0)
-                            if !r.isFinite { nonFinite.append(k) }
-                            v[Int(ids[k])] = r
+                    try tape.codes.withUnsafeBufferPointer { codes in
+                        try v.withUnsafeMutableBufferPointer { v in
+                            for k in 0..<ids.count where codes[k] != .given {
+                                if k & 0x3FF == 0x3FF, stop() { throw Interrupted() }
+                                let b = Int(second[k])
+                                let r = tape.forward(k, codes[k], v[Int(first[k])], b >= 0 ? v[b] : 0)
+                                if !r.isFinite { nonFinite.append(k) }
+                                v[Int(ids[k])] = r
+                            }
                         }
                     }
                 }
