@@ -15,11 +15,26 @@ enum ExitStatus {
 
 /// Standard output, flushed as results are produced.
 final class StandardOutput {
-    static func write(_ s: String) {
-        FileHandle.standardOutput.write(Data(s.utf8))
-    }
-    static func writeError(_ s: String) {
-        FileHandle.standardError.write(Data(s.utf8))
+    static func write(_ s: String) { write(s, to: STDOUT_FILENO) }
+    static func writeError(_ s: String) { write(s, to: STDERR_FILENO) }
+
+    /// All of `s`, straight to the descriptor: no `Data` made (whose first use cost a
+    /// tenth of starting), a write cut short by a signal or a full pipe carried on.
+    static func write(_ s: String, to fd: Int32) {
+        var s = s
+        s.withUTF8 { bytes in
+            guard var p = bytes.baseAddress else { return }
+            var left = bytes.count
+            while left > 0 {
+                let n = Glibc.write(fd, p, left)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                p += n
+                left -= n
+            }
+        }
     }
 }
 

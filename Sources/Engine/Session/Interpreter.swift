@@ -20,16 +20,20 @@ public final class Interpreter {
     /// Run `body` as the file at `path`, refusing a file that is already running (a
     /// script that loads itself, directly or through others) or a chain too deep.
     public func running<R>(_ path: String, _ body: () throws -> R) throws -> R {
-        let key = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
-        let names = running.map { URL(fileURLWithPath: $0).lastPathComponent }
-        if running.contains(where: { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path == key }) {
-            let chain = (names + [URL(fileURLWithPath: path).lastPathComponent]).joined(separator: " → ")
-            throw EvalError(
-                "'\(path)' is already running: \(chain)", notes: ["hint: a script cannot load itself, directly or through others"]
-            )
-        }
-        guard running.count < 64 else {
-            throw EvalError("scripts load one another more than 64 deep: \(names.prefix(3).joined(separator: " → ")) → …")
+        // Nothing to compare with for the first file (resolving a path's links costs
+        // about what starting does).
+        if !running.isEmpty {
+            let key = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+            let names = running.map { URL(fileURLWithPath: $0).lastPathComponent }
+            if running.contains(where: { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path == key }) {
+                let chain = (names + [URL(fileURLWithPath: path).lastPathComponent]).joined(separator: " → ")
+                throw EvalError(
+                    "'\(path)' is already running: \(chain)",
+                    notes: ["hint: a script cannot load itself, directly or through others"])
+            }
+            guard running.count < 64 else {
+                throw EvalError("scripts load one another more than 64 deep: \(names.prefix(3).joined(separator: " → ")) → …")
+            }
         }
         running.append(path)
         defer { running.removeLast() }
