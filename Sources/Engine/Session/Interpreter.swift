@@ -448,7 +448,8 @@ public final class Interpreter {
             throw Diagnostic(
                 .error, "'\(name)' is a function; remove it first with ':del \(name)'", source: p.source, span: nameSpan)
         }
-        let origin = Origin(program: p, expr: value)
+        // Where a leaf comes from (only a leaf keeps it).
+        var origin: Origin { Origin(program: p, expr: value) }
         if case .call(let f, let args) = p[value].kind, let maker = Builtins.byName[f], maker.isLeafMaker {
             guard args.count == 1 else {
                 throw Diagnostic(

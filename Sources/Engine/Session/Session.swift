@@ -74,12 +74,14 @@ public final class Session {
     /// A change to `name`: the compiled graph stays valid unless it used `name`, so a
     /// long script of new definitions compiles incrementally.
     func changed(_ name: String) {
-        // Every leaf the graph holds is also among its named nodes.
-        if let c = cachedGraph, c.graph.named[name] == nil {
-            version += 1
-            cachedGraph = (version, c.graph)
+        version += 1
+        // Every leaf the graph holds is also among its named nodes. Read and updated in
+        // place: the graph is neither copied out nor stored back (a count taken and
+        // dropped on each definition).
+        if cachedGraph != nil, cachedGraph?.graph.named[name] == nil {
+            cachedGraph?.version = version
         } else {
-            bump()
+            cachedGraph = nil
         }
     }
 
