@@ -1,6 +1,12 @@
 /// Index of an expression node in its `Program`'s arena.
 public typealias ExprID = Int
 
+/// An `ExprID` held in 32 bits, where a case's payload would otherwise set the size of
+/// every node (`binary`, `slice`): so a node takes 32 bytes, not 40, and a long script's
+/// nodes are megabytes fewer. A source has fewer nodes than bytes, and is far below
+/// 2 GB (files are read up to `Files.maxBytes`).
+public typealias ExprRef = Int32
+
 /// Binary operators, with their surface spelling.
 public enum BinaryOp: String, Sendable, CaseIterable {
     case add = "+", sub = "-", mul = "*", div = "/", matmul = "@", pow = "^"
@@ -20,10 +26,10 @@ public enum ExprKind: Sendable, Equatable {
     /// `x[i]`, `A[i, j]` — 1-based.
     case index(ExprID, [ExprID])
     /// `lo:hi` inside an index (`x[2:4]`, `A[:, 1]`); either end may be left out.
-    case slice(ExprID?, ExprID?)
+    case slice(ExprRef?, ExprRef?)
     case transpose(ExprID)
     case negate(ExprID)
-    case binary(BinaryOp, ExprID, ExprID)
+    case binary(BinaryOp, ExprRef, ExprRef)
 }
 
 public struct ExprNode: Sendable {
@@ -104,8 +110,8 @@ public final class Program: Sendable {
                 add(f)
                 stack.append(contentsOf: args.reversed())
             case .binary(_, let l, let r):
-                stack.append(r)
-                stack.append(l)
+                stack.append(Int(r))
+                stack.append(Int(l))
             case .negate(let x), .transpose(let x):
                 stack.append(x)
             default:
@@ -124,7 +130,7 @@ public final class Program: Sendable {
         var lo = root
         descend: while true {
             switch nodes[lo].kind {
-            case .binary(_, let l, _): lo = l
+            case .binary(_, let l, _): lo = Int(l)
             case .negate(let x): lo = x
             case .number, .name: break descend
             default: return nil
@@ -134,7 +140,7 @@ public final class Program: Sendable {
         for e in lo...root {
             switch nodes[e].kind {
             case .number, .name: continue
-            case .binary(_, let l, let r) where l >= lo && r >= lo && l < e && r < e: continue
+            case .binary(_, let l, let r) where Int(l) >= lo && Int(r) >= lo && Int(l) < e && Int(r) < e: continue
             case .negate(let x) where x >= lo && x < e: continue
             default: return nil
             }
@@ -162,9 +168,9 @@ public final class Program: Sendable {
         case .number, .name, .string: return []
         case .call(_, let a), .tensor(let a): return a
         case .index(let b, let a): return [b] + a
-        case .slice(let lo, let hi): return [lo, hi].compactMap { $0 }
+        case .slice(let lo, let hi): return [lo, hi].compactMap { $0.map(Int.init) }
         case .transpose(let x), .negate(let x): return [x]
-        case .binary(_, let l, let r): return [l, r]
+        case .binary(_, let l, let r): return [Int(l), Int(r)]
         }
     }
 
@@ -191,7 +197,7 @@ public final class Program: Sendable {
             case .tensor: s = "[" + k.joined(separator: " ") + "]"
             case .index: s = "(index " + k.joined(separator: " ") + ")"
             case .slice(let lo, let hi):
-                s = "(: " + (lo.map { done[$0] ?? "?" } ?? "_") + " " + (hi.map { done[$0] ?? "?" } ?? "_") + ")"
+                s = "(: " + (lo.map { done[Int($0)] ?? "?" } ?? "_") + " " + (hi.map { done[Int($0)] ?? "?" } ?? "_") + ")"
             case .transpose: s = "(' \(k[0]))"
             case .negate: s = "(- \(k[0]))"
             case .binary(let op, _, _): s = "(\(op.rawValue) \(k[0]) \(k[1]))"

@@ -323,7 +323,7 @@ public struct Parser {
                     "comparisons do not chain", currentSpan,
                     notes: ["hint: write (a < b) * (b < c) for both"])
             }
-            left = add(.binary(op, left, right), nodes[left].span.merged(with: nodes[right].span))
+            left = add(.binary(op, ExprRef(left), ExprRef(right)), nodes[left].span.merged(with: nodes[right].span))
         }
         return left
     }
@@ -352,7 +352,7 @@ public struct Parser {
             let opSpan = skip()
             if check(.newline) || check(.eof) { throw error("expected an exponent after '^'", opSpan) }
             let exponent = try unaryExponent()
-            return add(.binary(.pow, base, exponent), nodes[base].span.merged(with: nodes[exponent].span))
+            return add(.binary(.pow, ExprRef(base), ExprRef(exponent)), nodes[base].span.merged(with: nodes[exponent].span))
         }
         return base
     }
@@ -391,13 +391,14 @@ public struct Parser {
         if check(.colon) {
             let colon = take()
             let hi = end() ? nil : try expression()
-            return add(.slice(nil, hi), hi.map { colon.span.merged(with: nodes[$0].span) } ?? colon.span)
+            return add(.slice(nil, hi.map(ExprRef.init)), hi.map { colon.span.merged(with: nodes[$0].span) } ?? colon.span)
         }
         let lo = try expression()
         guard check(.colon) else { return lo }
         let colon = take()
         let hi = end() ? nil : try expression()
-        return add(.slice(lo, hi), nodes[lo].span.merged(with: hi.map { nodes[$0].span } ?? colon.span))
+        return add(
+            .slice(ExprRef(lo), hi.map(ExprRef.init)), nodes[lo].span.merged(with: hi.map { nodes[$0].span } ?? colon.span))
     }
 
     mutating func primary() throws -> ExprID {

@@ -82,13 +82,23 @@ final class ParserTests: XCTestCase {
         XCTAssertTrue(incomplete)
     }
 
+    /// A long script's expression nodes are megabytes: a node stays within 32 bytes
+    /// (`ExprRef` in the cases that would set its size).
+    func testAnExpressionNodeTakes32Bytes() {
+        XCTAssertLessThanOrEqual(MemoryLayout<ExprNode>.stride, 32)
+        let (p, d, _) = Parser.parse(SourceFile(name: "t", text: "y = x[2:4] + A[:, 1] ^ -b"))
+        XCTAssertTrue(d.isEmpty, "\(d)")
+        guard case .define(_, _, let v) = p.statements[0].statement else { return XCTFail("not a definition") }
+        XCTAssertEqual(p.sexpr(v), "(+ (index x (: 2 4)) (^ (index A (: _ _) 1) (- b)))")
+    }
+
     func testSpansCoverTheirText() {
         let src = SourceFile(name: "t", text: "e = (a+b)*(b+1)")
         let (p, _, _) = Parser.parse(src)
         guard case .define(_, _, let v) = p.statements[0].statement else { return XCTFail("not a definition") }
         XCTAssertEqual(src.text(p[v].span), "(a+b)*(b+1)")
         guard case .binary(_, let l, _) = p[v].kind else { return XCTFail("not binary") }
-        XCTAssertEqual(src.text(p[l].span), "(a+b)")
+        XCTAssertEqual(src.text(p[Int(l)].span), "(a+b)")
     }
 
     func testDeepNestingGivesACleanError() {

@@ -248,7 +248,8 @@ struct Compiler {
                     ids[e - lo] = negation(of: ids[x - lo], graph: graph, origin: Origin(program: p, expr: e), call: nil)
                 case .binary(let b, let l, let r):
                     ids[e - lo] = graph.append(
-                        kind: .op(binaryOp(b, settings)), inputs: NodeInputs(ids[l - lo], ids[r - lo]), program: program,
+                        kind: .op(binaryOp(b, settings)), inputs: NodeInputs(ids[Int(l) - lo], ids[Int(r) - lo]),
+                        program: program,
                         expr: expr, call: nil)
                 default:
                     return nil  // excluded above
@@ -370,7 +371,9 @@ struct Compiler {
             return i
         }
         return try args.map { a in
-            if case .slice(let lo, let hi) = p[a].kind { return .range(try lo.map(position), try hi.map(position)) }
+            if case .slice(let lo, let hi) = p[a].kind {
+                return .range(try lo.map { try position(Int($0)) }, try hi.map { try position(Int($0)) })
+            }
             return .at(try position(a))
         }
     }
@@ -392,7 +395,7 @@ struct Compiler {
         case .name(let n):
             results[k] = envs[env][n] ?? graph.named[n] ?? 0
         case .binary(let b, let l, let rr):
-            results[k] = op(binaryOp(b), [r(l), r(rr)])
+            results[k] = op(binaryOp(b), [r(Int(l)), r(Int(rr))])
         case .negate(let x):
             results[k] = negation(of: r(x), p, e, env)
         case .transpose(let x):

@@ -357,9 +357,10 @@ public final class Interpreter {
         }
         guard !holds else { return }
         var notes: [String] = []
-        if case .binary(let op, let l, let r) = p[e].kind,
+        if case .binary(let op, let left, let right) = p[e].kind,
             [BinaryOp.eq, .ne, .approx, .lt, .le, .gt, .ge].contains(op)
         {
+            let (l, r) = (Int(left), Int(right))
             notes.append("left:  \(p.source.text(p[l].span)) = \(format(try evaluate(p, l)))")
             notes.append("right: \(p.source.text(p[r].span)) = \(format(try evaluate(p, r)))")
         } else {
