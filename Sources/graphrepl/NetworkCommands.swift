@@ -161,10 +161,10 @@ struct NetworkCommands {
         // Unnamed layer nodes are called z1, a1, … as in the lecture.
         var display: [Int: String] = [:]
         for (i, layer) in ls.enumerated() {
-            if graph.nodes[layer.z].name == nil { display[layer.z] = "z\(i + 1)" }
-            if layer.out != layer.z, graph.nodes[layer.out].name == nil { display[layer.out] = "a\(i + 1)" }
+            if graph.name(of: layer.z) == nil { display[layer.z] = "z\(i + 1)" }
+            if layer.out != layer.z, graph.name(of: layer.out) == nil { display[layer.out] = "a\(i + 1)" }
         }
-        func name(_ id: Int) -> String { graph.nodes[id].name ?? display[id] ?? "(" + graph.label(id, limit: 30) + ")" }
+        func name(_ id: Int) -> String { graph.name(of: id) ?? display[id] ?? "(" + graph.label(id, limit: 30) + ")" }
         let digits = session.settings.digits ?? 6
         func show(_ t: Tensor<Double>, _ n: Int) -> String { Commands.short(formatValue(.num(t), digits: digits), n) }
         let lossName = lossWord.0

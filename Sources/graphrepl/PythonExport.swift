@@ -69,7 +69,7 @@ extension ViewCommands {
         var used = Set<String>()
         func pyName(_ n: Int) -> String {
             if let s = names[n] { return s }
-            var base = graph.nodes[n].name ?? "t\(n)"
+            var base = graph.name(of: n) ?? "t\(n)"
             base = String(base.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
             if ViewCommands.pythonKeywords.contains(base) || base.first?.isNumber == true { base = "v_" + base }
             var candidate = base
@@ -205,7 +205,7 @@ extension ViewCommands {
                 s +=
                     "    grads = jax.grad(\(fname), argnums=(\(argnums.joined(separator: ", ")),))(\(paramNames.joined(separator: ", ")))\n"
                 for (k, p) in trainable.enumerated() {
-                    let name = graph.nodes[p].name ?? names[p] ?? "?"
+                    let name = graph.name(of: p) ?? names[p] ?? "?"
                     s += "    print(\"grad \(name):\", numpy.asarray(grads[\(k)]).tolist())\n"
                 }
             }

@@ -87,7 +87,7 @@ struct ViewCommands {
                 if edgeSeen.insert([rc, r, r == n ? slot : -1]).inserted { v.edges.append((rc, r, r == n ? slot : -1)) }
             }
         }
-        if let name = graph.nodes[root].name, representative(root) != root { v.names[representative(root)] = name }
+        if let name = graph.name(of: root), representative(root) != root { v.names[representative(root)] = name }
         // Only what the root is drawn from (a seed's output or a helper's shape is not).
         var reached: Set<Int> = [representative(root)]
         var frontier = [representative(root)]
@@ -160,7 +160,7 @@ struct ViewCommands {
         let values = q.values
         let grad = adjoints != nil
         var out: [Int: [String]] = [:]
-        let rootName = graph.nodes[root].name ?? "out"
+        let rootName = graph.name(of: root) ?? "out"
         // A collapsed call reads as the call: layer(W, x, b).
         var callText: [Int: String] = [:]
         for (n, f) in v.modules {
@@ -168,13 +168,13 @@ struct ViewCommands {
             callText[n] = "\(f)(\(ins.joined(separator: ", ")))"
         }
         /// A node in a ∂: its name, or its expression (shortened) in parentheses.
-        func short(_ n: Int) -> String { graph.nodes[n].name ?? "(" + graph.label(n, limit: 10) + ")" }
+        func short(_ n: Int) -> String { graph.name(of: n) ?? "(" + graph.label(n, limit: 10) + ")" }
         func expression(_ n: Int) -> String { graph.expressionText(n, override: { callText[$0] }) }
         for n in v.nodes {
             var lines: [String] = []
             let node = graph.nodes[n]
             if let f = v.modules[n], let text = callText[n] {
-                lines.append(Commands.short((v.names[n] ?? node.name).map { "\($0) = \(text)" } ?? text, limit))
+                lines.append(Commands.short((v.names[n] ?? graph.name(of: n)).map { "\($0) = \(text)" } ?? text, limit))
                 if session.functionNames.contains(f) { lines.append("function \(f)") }
             } else if let (name, kind) = node.leaf {
                 if compact, kind == .input, let value = values[n] {
@@ -191,7 +191,7 @@ struct ViewCommands {
                 lines.append(Commands.short("\(name)  \(kind.rawValue)", limit))
             } else {
                 let expr = expression(n)
-                if let name = v.names[n] ?? node.name {
+                if let name = v.names[n] ?? graph.name(of: n) {
                     lines.append(Commands.short("\(name) = " + Commands.elidingMiddle(expr, limit - 3 - name.count), limit))
                 } else {
                     lines.append(Commands.elidingMiddle(expr, limit))

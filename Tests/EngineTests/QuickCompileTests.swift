@@ -114,12 +114,36 @@ final class QuickCompileTests: XCTestCase {
         XCTAssertNil(Interpreter.reserved["wrx"])
     }
 
-    /// The names table behaves as a dictionary through any mix of inserts, updates and
-    /// removals (tombstones, rebuilds), whatever the names.
-    /// A long script's nodes are tens of megabytes: a node stays within 64 bytes (its
-    /// origin an index and an expression, no reference counted per node).
-    func testANodeTakesSixtyFourBytes() {
-        XCTAssertLessThanOrEqual(MemoryLayout<Node>.stride, 64)
+    /// A long script's nodes are tens of megabytes: a node stays within 48 bytes (its
+    /// origin an index and an expression, no reference counted per node, its name kept
+    /// by the graph).
+    func testANodeTakesFortyEightBytes() {
+        XCTAssertLessThanOrEqual(MemoryLayout<Node>.stride, 48)
+    }
+
+    /// A node's name, kept by its graph: the first bound to it, in any order of ids; a
+    /// scratch drops the names of the nodes it made and keeps those it gave older ones.
+    func testTheGraphKeepsEachNodesFirstName() {
+        let g = Graph()
+        for i in 0..<10 { g.append(Node(kind: .leaf("x\(i)", .input), inputs: [])) }
+        g.bind("c", 5)
+        g.bind("a", 2)
+        g.bind("b", 7)
+        g.bind("d", 5)  // 5 is c already
+        g.bind("e", 0)
+        XCTAssertEqual((0..<10).map { g.name(of: $0) ?? "-" }, ["e", "-", "a", "-", "-", "c", "-", "b", "-", "-"])
+        XCTAssertEqual(g.named["d"], 5)
+        g.scratch {
+            g.append(Node(kind: .op(.add), inputs: [1, 2]))
+            g.bind("t", 10)
+            g.bind("f", 9)
+            g.bind("u", 1)
+            XCTAssertEqual(g.name(of: 10), "t")
+        }
+        XCTAssertNil(g.name(of: 10))
+        XCTAssertEqual((0..<10).map { g.name(of: $0) ?? "-" }, ["e", "u", "a", "-", "-", "c", "-", "b", "-", "f"])
+        g.append(Node(kind: .op(.mul), inputs: [3, 4]))
+        XCTAssertNil(g.name(of: 10), "a new node where a dropped one was has no name")
     }
 
     /// A node's origin is its program's index in the graph: each program is given one
@@ -142,6 +166,8 @@ final class QuickCompileTests: XCTestCase {
         XCTAssertEqual(g.programs.count, 20)
     }
 
+    /// The names table behaves as a dictionary through any mix of inserts, updates and
+    /// removals (tombstones, rebuilds), whatever the names.
     func testNameMapBehavesAsADictionary() {
         var rng = SplitMix64(state: 27_112_026)
         var map: NameMap<Int> = [:]

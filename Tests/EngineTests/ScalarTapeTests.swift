@@ -15,7 +15,8 @@ final class ScalarTapeTests: XCTestCase {
         var ids: [Int] = []
         var leaves: [Int] = []
         for i in 0..<4 {
-            let id = g.append(Node(kind: .leaf("x\(i)", .input), inputs: [], name: "x\(i)"))
+            let id = g.append(Node(kind: .leaf("x\(i)", .input), inputs: []))
+            g.setName("x\(i)", of: id)
             ids.append(id)
             leaves.append(id)
         }

@@ -64,13 +64,13 @@ public final class DerivativeQuery {
     public var inputs: [Int] {
         let ls = order.filter { if let (_, k) = graph.nodes[$0].leaf { return k != .constant } else { return false } }
         let rank = Dictionary(uniqueKeysWithValues: session.order.enumerated().map { ($1, $0) })
-        func key(_ n: Int) -> (Int, Int) { (rank[graph.nodes[n].name ?? ""] ?? Int.max, n) }
+        func key(_ n: Int) -> (Int, Int) { (rank[graph.name(of: n) ?? ""] ?? Int.max, n) }
         return ls.sorted { key($0) < key($1) }
     }
 
     /// A node as users read it: its name, or its expression in parentheses.
     public func label(_ id: Int) -> String {
-        if let n = graph.nodes[id].name { return n }
+        if let n = graph.name(of: id) { return n }
         return "(" + graph.label(id, limit: 40) + ")"
     }
 
@@ -262,7 +262,7 @@ public final class DerivativeQuery {
                 tangent = try op.jvp(&b, ins, parent, t)
             }
             guard let p = tangent else { return nil }
-            let expression = graph.nodes[p].name ?? graph.expressionText(p)
+            let expression = graph.name(of: p) ?? graph.expressionText(p)
             let v = try numericValue(p)
             var f: String?
             if formula, let s = try? symbolicValue(p), s.invalidReason == nil { f = formatValue(s) }
@@ -315,20 +315,20 @@ public final class DerivativeQuery {
 
     /// `ḃ` for b: a tangent's name.
     public func dotted(_ id: Int) -> String {
-        guard let n = graph.nodes[id].name, let first = n.unicodeScalars.first else { return "d\(label(id))" }
+        guard let n = graph.name(of: id), let first = n.unicodeScalars.first else { return "d\(label(id))" }
         return String(first) + "\u{307}" + String(n.unicodeScalars.dropFirst())
     }
 
     /// `ē` for e: an adjoint's name.
     public func barred(_ id: Int) -> String {
-        guard let n = graph.nodes[id].name, let first = n.unicodeScalars.first else { return "adj\(label(id))" }
+        guard let n = graph.name(of: id), let first = n.unicodeScalars.first else { return "adj\(label(id))" }
         return String(first) + "\u{304}" + String(n.unicodeScalars.dropFirst())
     }
 
     /// A node as it stands in a rule: its name, a number as written, or its expression
     /// in parentheses.
     public func term(_ id: Int) -> String {
-        if let n = graph.nodes[id].name { return n }
+        if let n = graph.name(of: id) { return n }
         if case .literal(let v) = graph.nodes[id].kind, v.count == 1, let x = v.scalarValue { return formatNumber(x) }
         return label(id)
     }
@@ -383,7 +383,7 @@ public final class DerivativeQuery {
                 } else {
                     text = graph.nodes[n].op?.tangentNotation(notation(n, inputs: ins), tangents: ts)
                 }
-                if graph.nodes[n].name == nil, let t = text, DerivativeQuery.isName(t) {
+                if graph.name(of: n) == nil, let t = text, DerivativeQuery.isName(t) {
                     name[n] = t
                     rule = "= \(t), passed on"
                 } else {
@@ -416,7 +416,7 @@ public final class DerivativeQuery {
                 rule = "seed: \(barred(output)) = 1"
             } else {
                 let parts = contributions[n] ?? []
-                if graph.nodes[n].name == nil, parts.count == 1, DerivativeQuery.isName(parts[0]) {
+                if graph.name(of: n) == nil, parts.count == 1, DerivativeQuery.isName(parts[0]) {
                     name[n] = parts[0]
                     rule = "= \(parts[0]), passed on"
                 } else {

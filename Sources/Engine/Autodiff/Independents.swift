@@ -37,9 +37,9 @@ extension Graph {
             case .op, .jacobian, .gradient:
                 // An expression written in the call is a new node that the output cannot
                 // use: its derivative would be a silent 0, so say what to write instead.
-                if node.name == nil, dependsOn(n, order: cone())[output] != true {
+                if name(of: n) == nil, dependsOn(n, order: cone())[output] != true {
                     var hint = "hint: name the node in the definitions (u = …), then differentiate with respect to u"
-                    if case .op(.index) = node.kind, let base = nodes[node.inputs[0]].name {
+                    if case .op(.index) = node.kind, let base = name(of: node.inputs[0]) {
                         let positions = node.inputs.dropFirst().map { label($0) }.joined(separator: ", ")
                         hint = "hint: for an element, index the gradient: grad(f, \(base))[\(positions)]"
                     }

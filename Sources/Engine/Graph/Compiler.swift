@@ -168,7 +168,8 @@ struct Compiler {
             }
             kind = .symbol
         }
-        let id = graph.append(Node(kind: .leaf(name, kind), inputs: [], name: name, call: nil), origin: origin)
+        let id = graph.append(Node(kind: .leaf(name, kind), inputs: [], call: nil), origin: origin)
+        graph.setName(name, of: id)
         graph.leaves[name] = id
         graph.named[name] = id
         return id

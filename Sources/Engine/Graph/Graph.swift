@@ -45,8 +45,9 @@ public struct Node: Sendable {
         /// building the gradient's own graph (see `Compiler.lazyGradients`).
         case gradient
     }
-    // In this order the fields pack into 64 bytes (the 32-bit fields beside the kind's
-    // tag): the nodes of a long script are tens of megabytes.
+    // In this order the fields pack into 48 bytes (the 32-bit fields beside the kind's
+    // tag): the nodes of a long script are tens of megabytes. The name a node is the
+    // value of is kept by its graph (`Graph.name(of:)`): most nodes have none.
     public var kind: Kind
     /// `call`, or -1 for none.
     var callIndex: Int32 = -1
@@ -56,8 +57,6 @@ public struct Node: Sendable {
     var originProgram: Int32 = -1
     var originExpr: Int32 = 0
     public var inputs: NodeInputs
-    /// The definition this node is the value of (`c` in `c = a + b`).
-    public var name: String?
 
     /// The user-function call whose body made this node, for drawing module boxes.
     public var call: Int? {
@@ -79,8 +78,8 @@ extension Node {
     // Written in an extension, this keeps the memberwise init, which `Graph.append`
     // uses: with an init in the struct itself, making a node copied it whole and then
     // destroyed the original (a tenth of compiling a line of arithmetic).
-    public init(kind: Kind, inputs: [Int], name: String? = nil, call: Int? = nil) {
-        self.init(kind: kind, inputs: NodeInputs(inputs), name: name)
+    public init(kind: Kind, inputs: [Int], call: Int? = nil) {
+        self.init(kind: kind, inputs: NodeInputs(inputs))
         self.call = call
     }
 }
@@ -273,7 +272,44 @@ public final class Graph: @unchecked Sendable {
     /// Name node `id` (the node of a definition).
     func bind(_ name: String, _ id: Int) {
         named[name] = id
-        if nodes[id].name == nil { nodes[id].name = name }
+        setName(name, of: id)
+    }
+
+    /// The name each named node is the value of (the first bound to it: `c` in `c = a +
+    /// b`), by node id in increasing order. Kept beside the nodes, not in them, since most
+    /// nodes have none (a node in 48 bytes, not 64); a name is nearly always bound to the
+    /// node just made, so binding one appends.
+    var namedIDs: [Int32] = []
+    var nodeNames: [String] = []
+
+    /// The definition node `id` is the value of, if any.
+    public func name(of id: Int) -> String? {
+        let k = namedIndex(id)
+        return k < namedIDs.count && Int(namedIDs[k]) == id ? nodeNames[k] : nil
+    }
+
+    /// The first position in `namedIDs` holding `id` or more.
+    func namedIndex(_ id: Int) -> Int {
+        var lo = 0
+        var hi = namedIDs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int(namedIDs[mid]) < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Name node `id`, unless it has a name already.
+    func setName(_ name: String, of id: Int) {
+        if let last = namedIDs.last, Int(last) >= id {
+            let k = namedIndex(id)
+            if k < namedIDs.count, Int(namedIDs[k]) == id { return }
+            namedIDs.insert(Int32(truncatingIfNeeded: id), at: k)
+            nodeNames.insert(name, at: k)
+        } else {
+            namedIDs.append(Int32(truncatingIfNeeded: id))
+            nodeNames.append(name)
+        }
     }
 
     /// Room for `n` more nodes, so that a script about to be run (about a node per
@@ -515,6 +551,11 @@ public final class Graph: @unchecked Sendable {
                 tapeCache = nil
                 orders = []
                 if named.count != namedBefore { named = named.filter { $0.value < nodeMark } }
+                let k = namedIndex(nodeMark)
+                if k < namedIDs.count {
+                    namedIDs.removeSubrange(k...)
+                    nodeNames.removeSubrange(k...)
+                }
                 if leaves.count != leavesBefore { leaves = leaves.filter { $0.value < nodeMark } }
             }
             if calls.count > callMark { calls.removeSubrange(callMark...) }
@@ -529,7 +570,7 @@ public final class Graph: @unchecked Sendable {
 
     /// A short readable label: the node's name, or its expression when it has none.
     public func label(_ id: Int, limit: Int = 60) -> String {
-        if let n = nodes[id].name { return n }
+        if let n = name(of: id) { return n }
         let s = expressionText(id, stopAtNames: true)
         return s.count > limit ? String(s.prefix(limit - 1)) + "…" : s
     }
@@ -547,7 +588,7 @@ public final class Graph: @unchecked Sendable {
                 done[id] = (text, 6)
                 continue
             }
-            if let n = node.name, stopAtNames, id != root || node.leaf != nil {
+            if let n = name(of: id), stopAtNames, id != root || node.leaf != nil {
                 done[id] = (n, 6)
                 continue
             }
