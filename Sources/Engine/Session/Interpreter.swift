@@ -495,7 +495,8 @@ public final class Interpreter {
         // Plain arithmetic (most definitions): its range of ids serves its names and its
         // compiling.
         let arithmetic = p.arithmeticRange(value)
-        var refs = arithmetic.map(p.names(inArithmetic:)) ?? p.names(in: value)
+        var refs: [String]
+        if let arithmetic { refs = p.names(inArithmetic: arithmetic) } else { refs = p.names(in: value) }
         if refs.contains(where: { Builtins.byName[$0] != nil }) { refs = refs.filter { Builtins.byName[$0] == nil } }
         if let cycle = session.cycle(defining: name, references: refs, usedBy: entry?.referenceCount ?? 0) {
             var notes = existing == nil ? [] : ["the previous definition of '\(name)' is kept"]
