@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import GraphLang
 import XCTest
 
@@ -8,6 +9,23 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.output("a = 3; b = 2; c = a + b; d = b + 1; e = c * d; print e"), "15")
         XCTAssertEqual(h.output("a = 5; print e"), "21")
         XCTAssertEqual(h.output("d = b * 10; print e"), "140")
+    }
+
+    /// A square is the square rounded once (as NumPy's and JAX's `x**2` give it), not
+    /// `pow(x, 2)`, which is off by a unit in the last place for some x, such as this
+    /// one; the same in a scalar, a tensor and on the scalar tape of a long chain.
+    func testASquareIsRoundedOnce() {
+        let h = Harness()
+        let x = 79.44024735247876
+        XCTAssertNotEqual(Foundation.pow(x, 2), x * x, "an x where pow is off")
+        // The shortest text of a double reads back as that double.
+        XCTAssertEqual(h.output("x = \(x); print x^2 == \(x * x), x^2 == x*x"), "1 1")
+        XCTAssertEqual(h.output("v = [\(x), 3]; print v^2 == v*v"), "[1, 1]")
+        // A cone of more than 64 nodes: evaluated on the scalar tape.
+        var lines = ["y0 = \(x)"]
+        for i in 0..<40 { lines.append("y\(i + 1) = y\(i) + 1 - 1") }
+        lines.append("z = y40 * 0 + y0 ^ 2")
+        XCTAssertEqual(h.output(lines.joined(separator: "; ") + "; print z == \(x * x)"), "1")
     }
 
     func testSymbolicSlide() {

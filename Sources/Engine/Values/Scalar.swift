@@ -21,8 +21,13 @@ extension Double: Scalar {
     public init(constant: Double) { self = constant }
     public var constantValue: Double? { self }
     /// `pow`, which gives exactly `a` for the exponent 1 (as the rule of `^` asks for
-    /// u^(2−1) at every element): that case skips the call.
-    public static func power(_ a: Double, _ b: Double) -> Double { b == 1 ? a : Foundation.pow(a, b) }
+    /// u^(2−1) at every element): that case skips the call. A square is `a * a`, the
+    /// square rounded once, as `pow` gives it to within its error (and faster).
+    public static func power(_ a: Double, _ b: Double) -> Double {
+        if b == 1 { return a }
+        if b == 2 { return a * a }
+        return Foundation.pow(a, b)
+    }
     public static func apply(_ f: UnaryFunction, _ x: Double) -> Double { f(x) }
     public static var isNumeric: Bool { true }
 }
