@@ -71,14 +71,14 @@ final class Driver {
 
     func main(files: [String], code: [String], interactive: Bool) -> Int32 {
         for path in files {
-            // Running a script takes about 48 bytes of memory for each byte of it (its
+            // Running a script takes about 40 bytes of memory for each byte of it (its
             // expressions, nodes and tapes): mapped in ahead, on another processor, from
             // before the file is read. At most 64 MB, which stay with the process whether
             // the script needs them or not (a file of comments does not); none for a
             // file too large to run.
             var status = stat()
             if stat(path, &status) == 0, status.st_size > 0, status.st_size <= Files.maxBytes {
-                graphrepl_prefault(Swift.min(Int(status.st_size) * 48, 64 << 20))
+                graphrepl_prefault(Swift.min(Int(status.st_size) * 40, 64 << 20))
             }
             let bytes: [UInt8]
             do {
