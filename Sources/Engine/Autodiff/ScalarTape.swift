@@ -36,9 +36,10 @@ struct ScalarTape {
 
     /// The tape for `order`, or nil when some node is not a scalar op the tape knows.
     /// Leaves and literals are read later, by the caller.
-    init?(graph: Graph, order: [Int]) {
+    /// The tape of the first `count` nodes of `order` (all of them by default).
+    init?(graph: Graph, order: [Int], count: Int? = nil) {
         guard graph.nodes.count <= Int(Int32.max) else { return nil }
-        let n = order.count
+        let n = count ?? order.count
         var ids = [Int32](repeating: 0, count: n)
         var codes = [Code](repeating: .given, count: n)
         var functions = [UnaryFunction](repeating: .exp, count: n)

@@ -49,7 +49,7 @@ public struct Evaluator {
                         }
                     }
                 } ?? order.count
-            if let tape = graph.scalarTape(p == order.count ? order : Array(order[..<p])), let v = try run(tape) {
+            if let tape = graph.scalarTape(order, count: p), let v = try run(tape) {
                 if p == order.count { return v }
                 fromTape = v
                 start = p

@@ -214,18 +214,23 @@ public final class Graph: @unchecked Sendable {
     /// The scalar tape of the last cone asked for, or nil when it has none: evaluating a
     /// cone and then sweeping it in reverse build it once. Nodes are never changed once
     /// made, so it stays right until `scratch` drops nodes (whose ids are then reused).
-    var tapeCache: (order: [Int], tape: ScalarTape?)?
+    var tapeCache: (order: [Int], count: Int, tape: ScalarTape?)?
 
     public init() {}
 
     /// The scalar tape of `order` (see `ScalarTape`) when it is worth one (large enough,
     /// and a good part of the graph, so its arrays by node id pay off); nil when not, or
     /// when some node is not a scalar op.
-    func scalarTape(_ order: [Int]) -> ScalarTape? {
-        guard order.count >= ScalarTape.minimumNodes, order.count * 8 >= nodes.count else { return nil }
-        if let c = tapeCache, c.order == order { return c.tape }
-        let t = ScalarTape(graph: self, order: order)
-        tapeCache = (order, t)
+    /// `count`: the tape of the first `count` nodes of `order` only (the part of an
+    /// order before a gradient's node), without an array made of them.
+    func scalarTape(_ order: [Int], count: Int? = nil) -> ScalarTape? {
+        let n = count ?? order.count
+        guard n >= ScalarTape.minimumNodes, n * 8 >= nodes.count else { return nil }
+        if let c = tapeCache, c.count == n, c.order == order || c.order[..<n].elementsEqual(order[..<n]) {
+            return c.tape
+        }
+        let t = ScalarTape(graph: self, order: order, count: n)
+        tapeCache = (order, n, t)
         return t
     }
 
