@@ -397,10 +397,11 @@ public final class Graph: @unchecked Sendable {
         var known: [Int] = []
         if roots.count > 1, let k = orders.firstIndex(where: { $0.roots == [roots[0]] }) { known = orders[k].order }
         // And the other way: f's cone is the first part of the order of f and more, up
-        // to f itself (a node comes after its cone).
+        // to f itself (a node comes after its cone). A node is in an order once; f is
+        // found from the end, as what the other roots add is usually little.
         let o: [Int]
         if roots.count == 1, let c = orders.first(where: { $0.roots.first == roots[0] }),
-            let end = c.order.firstIndex(of: roots[0])
+            let end = c.order.lastIndex(of: roots[0])
         {
             o = Array(c.order[...end])
         } else {
