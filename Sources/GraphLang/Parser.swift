@@ -317,7 +317,8 @@ public struct Parser {
                 throw error("expected an expression after '\(op.rawValue)'", opSpan)
             }
             // `^` is right-associative: its right side may hold another `^`.
-            let right = try op == .pow ? parse(power - 1) : parse(power)
+            let binding = op == .pow ? power - 1 : power
+            let right = try simpleOperand(binding: binding) ?? parse(binding)
             if power == 1, let (_, p2) = Parser.infixByTag[Int(tag(index))], p2 == 1 {
                 throw error(
                     "comparisons do not chain", currentSpan,
@@ -326,6 +327,42 @@ public struct Parser {
             left = add(.binary(op, ExprRef(left), ExprRef(right)), nodes[left].span.merged(with: nodes[right].span))
         }
         return left
+    }
+
+    /// Whether `simpleOperand` may stand in for the general path (tests compare both).
+    nonisolated(unsafe) static var simpleOperands = true
+
+    /// A number or a name standing alone as the right side of an operator whose
+    /// operands bind at `binding` (`x` in `a * x + b`, `2` in `x^2 * c`), made at once:
+    /// what `parse`, `unary`, `postfix` and `primary` make of it, nested four calls deep,
+    /// for most operands of a script. Nil, for the general path, whenever what follows
+    /// could change it: an operator that binds tighter, `^`, `(`, `[`, `'`, another
+    /// operand (an error there), a word `primary` treats apart, or nesting at its limit.
+    mutating func simpleOperand(binding: Int) -> ExprID? {
+        guard Parser.simpleOperands, depth < Parser.maxNesting else { return nil }
+        let t = tag(index)
+        guard t == Tag.number || t == Tag.identifier else { return nil }
+        let next = tag(index + 1)
+        if let (_, power) = Parser.infixByTag[Int(next)] {
+            guard power <= binding else { return nil }
+        } else {
+            switch next {
+            case Token.Kind.newline.tag, Token.Kind.eof.tag, Token.Kind.semicolon.tag, Token.Kind.rightParen.tag,
+                Token.Kind.rightBracket.tag, Token.Kind.comma.tag:
+                break
+            default: return nil
+            }
+        }
+        if t == Tag.number {
+            let v = window[index & 3].number
+            return add(.number(v), skip())
+        }
+        let i = index
+        if isWord(i, "inf") || isWord(i, "nan") || isWord(i, "print") || isWord(i, "assert") || isWord(i, "fn") {
+            return nil
+        }
+        let name = text(i)
+        return add(.name(name), skip())
     }
 
     /// `-x` binds looser than `^` (so `-x^2` is `-(x^2)`) and tighter than `*`.
@@ -351,7 +388,7 @@ public struct Parser {
         if check(.caret) {
             let opSpan = skip()
             if check(.newline) || check(.eof) { throw error("expected an exponent after '^'", opSpan) }
-            let exponent = try unaryExponent()
+            let exponent = try simpleOperand(binding: 4) ?? unaryExponent()
             return add(.binary(.pow, ExprRef(base), ExprRef(exponent)), nodes[base].span.merged(with: nodes[exponent].span))
         }
         return base

@@ -1,5 +1,6 @@
-import GraphLang
 import XCTest
+
+@testable import GraphLang
 
 final class ParserTests: XCTestCase {
     func parse(_ text: String) -> (Program, [Diagnostic]) {
@@ -80,6 +81,56 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(sexprs("W = [[1, 2],\n     [3, 4]]\nc = (a +\n b)"), "(= W [[1 2] [3 4]])\n(= c (+ a b))")
         let (_, _, incomplete) = Parser.parse(SourceFile(name: "t", text: "W = [[1, 2],"))
         XCTAssertTrue(incomplete)
+    }
+
+    /// A number or a name as an operator's right side is made at once
+    /// (`simpleOperand`); the general path makes the same nodes, spans and errors, on
+    /// random lines of every token the parser knows.
+    func testSimpleOperandsParseAsTheGeneralPathDoes() {
+        var state: UInt64 = 27_112_026
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let pieces = [
+            "x", "y1", "0.5", "2", "inf", "nan", "print", "fn", "f(", "(", ")", "[", "]", ",", "+", "-", "*", "/", "@",
+            "^", "'", "==", "<", ">=", "~=", ":", ";", "\n", " = ", "a[", "-1", "3x", "x y", "assert", "sin(",
+        ]
+        func parsed(_ text: String) -> String {
+            let (p, diagnostics, _) = Parser.parse(SourceFile(name: "t", text: text))
+            let statements = p.statements.map { p.sexpr(statement: $0.statement) + "@\($0.span.start)-\($0.span.end)" }
+            let spans = p.nodes.map { "\($0.span.start)-\($0.span.end)" }
+            let errors = diagnostics.map { "\($0.message)@\($0.span?.start ?? -1)" }
+            return (statements + ["|"] + spans + ["|"] + errors).joined(separator: " ")
+        }
+        defer { Parser.simpleOperands = true }
+        var compared = 0
+        for round in 0..<3000 {
+            var text = "z = "
+            for _ in 0..<(1 + next(14)) { text += pieces[next(pieces.count)] + (next(3) == 0 ? " " : "") }
+            Parser.simpleOperands = true
+            let fast = parsed(text)
+            Parser.simpleOperands = false
+            let general = parsed(text)
+            XCTAssertEqual(fast, general, "round \(round): \(text)")
+            compared += 1
+        }
+        // And the chain's lines, and operands at the nesting limit (k brackets around
+        // `a + b` or `a ^ 2`: at maxNesting - 1 the general path's call for `b` or `2`
+        // is one too deep).
+        var texts = ["x1 = x0 * 0.999 + x0 ^ 2 * 0.001 + 0.0001", "y = a ^ 2 ^ 3 * b - c / d"]
+        for k in Parser.maxNesting - 3...Parser.maxNesting {
+            for inner in ["a + b", "a ^ 2", "a * b + c"] {
+                texts.append(String(repeating: "(", count: k) + inner + String(repeating: ")", count: k))
+            }
+        }
+        for text in texts {
+            Parser.simpleOperands = true
+            let fast = parsed(text)
+            Parser.simpleOperands = false
+            XCTAssertEqual(fast, parsed(text), text)
+        }
+        XCTAssertEqual(compared, 3000)
     }
 
     /// A long script's expression nodes are megabytes: a node stays within 32 bytes
