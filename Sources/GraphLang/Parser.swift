@@ -12,7 +12,7 @@ public struct Parser {
     /// span only where an expression or a statement keeps it. No array of every token:
     /// for a long script those were megabytes written once and read once.
     var lexer: Lexer
-    var window = [Lexeme](repeating: Lexeme(Token.Kind.eof, Span(0, 0)), count: 4)
+    let window = Window()
     var payloads = [Token.Kind](repeating: .eof, count: 4)
     var index = 0
     var nodes: [ExprNode] = []
@@ -39,13 +39,13 @@ public struct Parser {
     /// lexer gives end of input again.
     mutating func read(_ i: Int) {
         let l = lexer.nextLexeme()
-        window[i & 3] = l
+        window.lexemes[i & 3] = l
         if l.tag == Tag.string || l.tag == Tag.command { payloads[i & 3] = lexer.payload }
     }
 
     /// Token `i`'s parts; `i` is within one of the current token.
-    @inline(__always) func tag(_ i: Int) -> UInt8 { window[i & 3].tag }
-    @inline(__always) func span(_ i: Int) -> Span { window[i & 3].span }
+    @inline(__always) func tag(_ i: Int) -> UInt8 { window.lexemes[i & 3].tag }
+    @inline(__always) func span(_ i: Int) -> Span { window.lexemes[i & 3].span }
 
     /// How many units `parse` has read in this process: lets tests show that the session
     /// parses each entry once.
@@ -88,6 +88,14 @@ public struct Parser {
 
     // MARK: - Tokens
 
+    /// The window's four lexemes, in memory of its own: written at every token, where an
+    /// array checked that it was not shared and that the index was in range.
+    final class Window {
+        let lexemes = UnsafeMutablePointer<Lexeme>.allocate(capacity: 4)
+        init() { lexemes.initialize(repeating: Lexeme(Token.Kind.eof, Span(0, 0)), count: 4) }
+        deinit { lexemes.deallocate() }
+    }
+
     /// The tags of the kinds with a payload.
     enum Tag {
         static let number = Token.Kind.number(0).tag
@@ -99,7 +107,7 @@ public struct Parser {
     /// The kind of token `i` (a name's text made now).
     func kind(_ i: Int) -> Token.Kind {
         switch tag(i) {
-        case Tag.number: return .number(window[i & 3].number)
+        case Tag.number: return .number(window.lexemes[i & 3].number)
         case Tag.identifier: return .identifier(text(i))
         case Tag.string, Tag.command: return payloads[i & 3]
         default: return Token.Kind.withoutPayload[Int(tag(i))]
@@ -354,7 +362,7 @@ public struct Parser {
             }
         }
         if t == Tag.number {
-            let v = window[index & 3].number
+            let v = window.lexemes[index & 3].number
             return add(.number(v), skip())
         }
         let i = index
@@ -441,7 +449,7 @@ public struct Parser {
     mutating func primary() throws -> ExprID {
         // Numbers and names, most of what is read, without making a token.
         if tag(index) == Tag.number {
-            let v = window[index & 3].number
+            let v = window.lexemes[index & 3].number
             let span = skip()
             if tag(index) == Tag.identifier, currentSpan.start == span.end {
                 let w = text(index)
