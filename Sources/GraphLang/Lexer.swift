@@ -95,11 +95,7 @@ public struct Lexer {
                 if depth > 0 { continue }
                 return Lexeme(.newline, Span(start, start + 1))
             }
-            if c == UInt8(ascii: ":"), atStatementStart, depth == 0 {
-                let t = scanCommand()
-                payload = t.kind
-                return Lexeme(t.kind.tag, t.span)
-            }
+            if c == UInt8(ascii: ":"), atStatementStart, depth == 0 { return lexCommand() }
             if Lexer.isDigit(c) || (c == UInt8(ascii: ".") && Lexer.isDigit(peek(1))) {
                 return scanNumber()
             }
@@ -174,6 +170,15 @@ public struct Lexer {
             notes = ["hint: write '*' for a product"]
         }
         error("unexpected \(shown)", Span(start, e), notes: notes)
+    }
+
+    /// A command from the `:` at `pos`, its name and arguments kept in `payload`. Out of
+    /// `lex`, whose every token would otherwise pay for this path's frame.
+    @inline(never)
+    mutating func lexCommand() -> Lexeme {
+        let t = scanCommand()
+        payload = t.kind
+        return Lexeme(t.kind.tag, t.span)
     }
 
     /// A string literal from the `"` at `pos`, its text kept in `payload`. Out of `lex`,
