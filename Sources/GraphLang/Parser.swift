@@ -337,6 +337,10 @@ public struct Parser {
         return left
     }
 
+    /// How tightly the right side of `^` binds: one less than `^` itself (5), as `^` is
+    /// right-associative, so only another `^` continues an exponent.
+    static let exponentBinding = 4
+
     /// Whether `simpleOperand` may stand in for the general path (tests compare both).
     nonisolated(unsafe) static var simpleOperands = true
 
@@ -396,7 +400,7 @@ public struct Parser {
         if check(.caret) {
             let opSpan = skip()
             if check(.newline) || check(.eof) { throw error("expected an exponent after '^'", opSpan) }
-            let exponent = try simpleOperand(binding: 4) ?? unaryExponent()
+            let exponent = try simpleOperand(binding: Parser.exponentBinding) ?? unaryExponent()
             return add(.binary(.pow, ExprRef(base), ExprRef(exponent)), nodes[base].span.merged(with: nodes[exponent].span))
         }
         return base
