@@ -392,7 +392,7 @@ enum Commands {
           x[i], A[i, j]        indexing, 1-based
           x[2:4], A[:, 1]      slicing, 1-based, both ends included
           A'                   transpose
-          x ^ y                power (right-associative)
+          x ^ y                power (right-associative; x ^ 2 is x * x)
           -x                   negation
           *  /  @              elementwise product and quotient; matrix product
           +  -                 elementwise sum and difference
