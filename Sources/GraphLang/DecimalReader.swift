@@ -3,8 +3,13 @@
 /// made reading a CSV file most of a script's time. Anything it cannot settle quickly it
 /// leaves to `strtod` (nil), so the result is always `strtod`'s.
 public enum DecimalReader {
-    /// Powers of ten that a Double holds exactly.
-    static let exactPowersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
+    /// Powers of ten that a Double holds exactly. Written out: a table of literals is
+    /// laid down with the program, where one computed is made on first use and every
+    /// read checks that it was (a test compares them with products of tens).
+    static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ]
 
     /// The number written in `bytes[start..<end]` as `[+|-]digits[.digits][(e|E)[+|-]digits]`
     /// (digits on at least one side of the point), or nil: when the bytes are not of

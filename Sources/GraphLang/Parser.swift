@@ -96,12 +96,14 @@ public struct Parser {
         deinit { lexemes.deallocate() }
     }
 
-    /// The tags of the kinds with a payload.
+    /// The tags of the kinds with a payload (`Token.Kind.tag`; a test checks they
+    /// agree). Literals: a constant computed from the kinds would be a global made on
+    /// first use, which every read checks.
     enum Tag {
-        static let number = Token.Kind.number(0).tag
-        static let identifier = Token.Kind.identifier("").tag
-        static let string = Token.Kind.string("").tag
-        static let command = Token.Kind.command(name: "", args: "", argsStart: 0).tag
+        static let number: UInt8 = 0
+        static let identifier: UInt8 = 1
+        static let string: UInt8 = 2
+        static let command: UInt8 = 3
     }
 
     /// The kind of token `i` (a name's text made now).
@@ -297,12 +299,29 @@ public struct Parser {
         (.slash, .div, 3), (.at, .matmul, 3), (.caret, .pow, 5),
     ]
 
-    /// The operator and binding power of each token tag that is an infix operator.
-    static let infixByTag: [(BinaryOp, Int)?] = {
-        var t = [(BinaryOp, Int)?](repeating: nil, count: 256)
-        for (k, op, power) in operators { t[Int(k.tag)] = (op, power) }
-        return t
-    }()
+    /// The operator and binding power of a token tag that is an infix operator
+    /// (`operators`; a test checks they agree), nil for any other. A switch, not a table
+    /// made from `operators`: such a table is a global made on first use, which every
+    /// read checks, three times a token.
+    @inline(__always)
+    static func infix(_ tag: UInt8) -> (BinaryOp, Int)? {
+        switch tag {
+        case Token.Kind.equalEqual.tag: return (.eq, 1)
+        case Token.Kind.bangEqual.tag: return (.ne, 1)
+        case Token.Kind.tildeEqual.tag: return (.approx, 1)
+        case Token.Kind.less.tag: return (.lt, 1)
+        case Token.Kind.lessEqual.tag: return (.le, 1)
+        case Token.Kind.greater.tag: return (.gt, 1)
+        case Token.Kind.greaterEqual.tag: return (.ge, 1)
+        case Token.Kind.plus.tag: return (.add, 2)
+        case Token.Kind.minus.tag: return (.sub, 2)
+        case Token.Kind.star.tag: return (.mul, 3)
+        case Token.Kind.slash.tag: return (.div, 3)
+        case Token.Kind.at.tag: return (.matmul, 3)
+        case Token.Kind.caret.tag: return (.pow, 5)
+        default: return nil
+        }
+    }
 
     public mutating func expression() throws -> ExprID { try parse(0) }
 
@@ -319,7 +338,7 @@ public struct Parser {
         try enter(currentSpan)
         defer { depth -= 1 }
         var left = try unary()
-        while let (op, power) = Parser.infixByTag[Int(tag(index))], power > minPower {
+        while let (op, power) = Parser.infix(tag(index)), power > minPower {
             let opSpan = skip()
             if check(.newline) || check(.eof) || check(.semicolon) {
                 throw error("expected an expression after '\(op.rawValue)'", opSpan)
@@ -327,7 +346,7 @@ public struct Parser {
             // `^` is right-associative: its right side may hold another `^`.
             let binding = op == .pow ? power - 1 : power
             let right = try simpleOperand(binding: binding) ?? parse(binding)
-            if power == 1, let (_, p2) = Parser.infixByTag[Int(tag(index))], p2 == 1 {
+            if power == 1, let (_, p2) = Parser.infix(tag(index)), p2 == 1 {
                 throw error(
                     "comparisons do not chain", currentSpan,
                     notes: ["hint: write (a < b) * (b < c) for both"])
@@ -355,7 +374,7 @@ public struct Parser {
         let t = tag(index)
         guard t == Tag.number || t == Tag.identifier else { return nil }
         let next = tag(index + 1)
-        if let (_, power) = Parser.infixByTag[Int(next)] {
+        if let (_, power) = Parser.infix(next) {
             guard power <= binding else { return nil }
         } else {
             switch next {

@@ -106,6 +106,14 @@ final class ShownGradientTests: XCTestCase {
             "p = placeholder([2])\nprint p, uniform([2], 0, 1)\nprint uniform([2], 0, 1)\n",
             "x0 = 0.5\n" + (0..<80).map { "x\($0 + 1) = x\($0) * 0.999 + x\($0) ^ 2 * 0.001" }.joined(separator: "\n")
                 + "\nprint x80, grad(x80, x0)\n",
+            // The tape of the print's first item serves its gradient only when that item
+            // is the function differentiated; a tensor literal leaves it all to the
+            // general evaluation.
+            "x0 = 0.5\n" + (0..<80).map { "x\($0 + 1) = x\($0) * 0.999 + x\($0) ^ 2 * 0.001" }.joined(separator: "\n")
+                + "\nprint x40, grad(x80, x0), grad(x40, x0)\nprint x80, grad(x80, x1), grad(x80, x0)\n"
+                + "print grad(x80, x0), x80\n",
+            "v = [1, 2]\nx0 = 0.5\n" + (0..<80).map { "x\($0 + 1) = x\($0) * 0.999 + sum(v) * 0.001" }.joined(separator: "\n")
+                + "\nprint x80, grad(x80, x0)\n",
         ]
         for script in scripts {
             // The same lines, each print's items evaluated one after another.

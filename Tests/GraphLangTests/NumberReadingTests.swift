@@ -16,6 +16,16 @@ final class NumberReadingTests: XCTestCase {
         return true
     }
 
+    /// The table of exact powers of ten, written out, is what products of tens give.
+    func testExactPowersOfTenAreProductsOfTens() {
+        XCTAssertEqual(DecimalReader.exactPowersOfTen.count, 23)
+        var p = 1.0
+        for (k, v) in DecimalReader.exactPowersOfTen.enumerated() {
+            XCTAssertEqual(v.bitPattern, p.bitPattern, "10^\(k): expected \(p), observed \(v), tolerance 0")
+            p *= 10
+        }
+    }
+
     func testCommonNumbersTakeTheFastPathAndAgreeWithStrtod() {
         let texts = [
             "0", "3", "0.999", "0.001", "0.0001", "123456789012345", "1.5e3", "2E-7", "1.", ".5", "0.1", "1e22", "7e-22",

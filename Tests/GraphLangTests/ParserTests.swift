@@ -83,6 +83,22 @@ final class ParserTests: XCTestCase {
         XCTAssertTrue(incomplete)
     }
 
+    /// The parser's literal tags and its switch of infix operators say what the token
+    /// kinds and the table of operators say.
+    func testTagsAndInfixOperatorsAgreeWithTheirSources() {
+        XCTAssertEqual(Parser.Tag.number, Token.Kind.number(0).tag)
+        XCTAssertEqual(Parser.Tag.identifier, Token.Kind.identifier("x").tag)
+        XCTAssertEqual(Parser.Tag.string, Token.Kind.string("s").tag)
+        XCTAssertEqual(Parser.Tag.command, Token.Kind.command(name: "c", args: "", argsStart: 0).tag)
+        var want = [UInt8: (BinaryOp, Int)]()
+        for (k, op, power) in Parser.operators { want[k.tag] = (op, power) }
+        for t in 0...255 {
+            let got = Parser.infix(UInt8(t))
+            XCTAssertEqual(got?.0, want[UInt8(t)]?.0, "tag \(t): operator")
+            XCTAssertEqual(got?.1, want[UInt8(t)]?.1, "tag \(t): binding power")
+        }
+    }
+
     /// A number or a name as an operator's right side is made at once
     /// (`simpleOperand`); the general path makes the same nodes, spans and errors, on
     /// random lines of every token the parser knows.

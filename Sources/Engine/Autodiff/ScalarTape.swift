@@ -30,56 +30,83 @@ struct ScalarTape {
     var functions: [UnaryFunction] = []
     var first: [Int32] = []
     var second: [Int32] = []
+    /// The given positions' nodes: each literal number's id and value, read when the
+    /// tape is made (a node never changes once made), and the id of every other given
+    /// node (a leaf, a literal that is not a number), in tape order.
+    var numbers: [(id: Int32, value: Double)] = []
+    var otherGiven: [Int32] = []
 
     /// Minimum size worth a tape: below it the general loop is as fast.
     static let minimumNodes = 64
 
+    /// Which tape this is, among those made in this process: values computed over it
+    /// (`NodeMap.scalarValues`) say which tape they came from.
+    let serial: Int
+    nonisolated(unsafe) static var made = 0
+
     /// The tape for `order`, or nil when some node is not a scalar op the tape knows.
-    /// Leaves and literals are read later, by the caller.
-    /// The tape of the first `count` nodes of `order` (all of them by default).
-    init?(graph: Graph, order: [Int], count: Int? = nil) {
+    /// Leaves' values are read later, by the caller.
+    /// The tape of the first `count` nodes of `order` (all of them by default), or with
+    /// `untilDerivative`, of the nodes before the first gradient or Jacobian node
+    /// (`print f, grad(f, x)`: f's part of the order), found as the tape is made.
+    init?(graph: Graph, order: [Int], count: Int? = nil, untilDerivative: Bool = false) {
         guard graph.nodes.count <= Int(Int32.max) else { return nil }
-        let n = count ?? order.count
+        var n = count ?? order.count
         var ids = [Int32](repeating: 0, count: n)
         var codes = [Code](repeating: .given, count: n)
         var functions = [UnaryFunction](repeating: .exp, count: n)
         var first = [Int32](repeating: -1, count: n)
         var second = [Int32](repeating: -1, count: n)
-        // Read and written in place: no bounds or uniqueness check a node.
-        let ok = graph.nodes.withUnsafeBufferPointer { nodes -> Bool in
-            order.withUnsafeBufferPointer { order in
-                ids.withUnsafeMutableBufferPointer { ids in
-                    codes.withUnsafeMutableBufferPointer { codes in
-                        functions.withUnsafeMutableBufferPointer { functions in
-                            first.withUnsafeMutableBufferPointer { first in
-                                second.withUnsafeMutableBufferPointer { second in
-                                    for k in 0..<n {
-                                        let id = order[k]
-                                        ids[k] = Int32(truncatingIfNeeded: id)
-                                        let code: Code
-                                        switch nodes[id].kind {
-                                        case .leaf, .literal: continue
-                                        case .op(.add): code = .add
-                                        case .op(.sub): code = .sub
-                                        case .op(.mul): code = .mul
-                                        case .op(.div): code = .div
-                                        case .op(.pow): code = .pow
-                                        case .op(.neg): code = .neg
-                                        case .op(.unbroadcast), .op(.broadcastLike), .op(.reshapeLike): code = .same
-                                        case .op(.seedOne): code = .seedOne
-                                        case .op(.unary(let u)):
-                                            code = .unary
-                                            functions[k] = u
-                                        default: return false
+        var otherGiven: [Int32] = []
+        // The literal numbers written in place, as the rest: the order bounds them.
+        var ok = false
+        let numbers = [(id: Int32, value: Double)](unsafeUninitializedCapacity: n) { numbers, made in
+            made = 0
+            ok = graph.nodes.withUnsafeBufferPointer { nodes -> Bool in
+                order.withUnsafeBufferPointer { order in
+                    ids.withUnsafeMutableBufferPointer { ids in
+                        codes.withUnsafeMutableBufferPointer { codes in
+                            functions.withUnsafeMutableBufferPointer { functions in
+                                first.withUnsafeMutableBufferPointer { first in
+                                    second.withUnsafeMutableBufferPointer { second in
+                                        for k in 0..<n {
+                                            let id = order[k]
+                                            ids[k] = Int32(truncatingIfNeeded: id)
+                                            let code: Code
+                                            switch nodes[id].kind {
+                                            case .literal(.number(let d)):
+                                                numbers.initializeElement(at: made, to: (Int32(truncatingIfNeeded: id), d))
+                                                made += 1
+                                                continue
+                                            case .leaf, .literal:
+                                                otherGiven.append(Int32(truncatingIfNeeded: id))
+                                                continue
+                                            case .gradient, .jacobian:
+                                                guard untilDerivative else { return false }
+                                                n = k
+                                                return true
+                                            case .op(.add): code = .add
+                                            case .op(.sub): code = .sub
+                                            case .op(.mul): code = .mul
+                                            case .op(.div): code = .div
+                                            case .op(.pow): code = .pow
+                                            case .op(.neg): code = .neg
+                                            case .op(.unbroadcast), .op(.broadcastLike), .op(.reshapeLike): code = .same
+                                            case .op(.seedOne): code = .seedOne
+                                            case .op(.unary(let u)):
+                                                code = .unary
+                                                functions[k] = u
+                                            default: return false
+                                            }
+                                            let arity = code == .neg || code == .unary || code == .seedOne ? 1 : 2
+                                            let inputs = nodes[id].inputs
+                                            guard inputs.count == arity else { return false }
+                                            codes[k] = code
+                                            first[k] = Int32(truncatingIfNeeded: inputs[0])
+                                            if arity == 2 { second[k] = Int32(truncatingIfNeeded: inputs[1]) }
                                         }
-                                        let arity = code == .neg || code == .unary || code == .seedOne ? 1 : 2
-                                        let inputs = nodes[id].inputs
-                                        guard inputs.count == arity else { return false }
-                                        codes[k] = code
-                                        first[k] = Int32(truncatingIfNeeded: inputs[0])
-                                        if arity == 2 { second[k] = Int32(truncatingIfNeeded: inputs[1]) }
+                                        return true
                                     }
-                                    return true
                                 }
                             }
                         }
@@ -88,6 +115,17 @@ struct ScalarTape {
             }
         }
         guard ok else { return nil }
+        if n < ids.count {
+            ids.removeSubrange(n...)
+            codes.removeSubrange(n...)
+            functions.removeSubrange(n...)
+            first.removeSubrange(n...)
+            second.removeSubrange(n...)
+        }
+        ScalarTape.made += 1
+        self.serial = ScalarTape.made
+        self.numbers = numbers
+        self.otherGiven = otherGiven
         self.ids = ids
         self.codes = codes
         self.functions = functions

@@ -85,7 +85,7 @@ extension Sweeps {
             let x = tapeValues(graph: graph, order: order, values: values)
         {
             let (adj, has, rules) = try tape.reverse(values: x, output: output, seed: s, dep: dep, graph: graph)
-            return (NodeMap.scalarValues(adj, held: has), rules)
+            return (NodeMap.scalarValues(adj, held: has, tape: 0), rules)
         }
         var a = ValueAlgebra()
         a.watch = watch

@@ -40,16 +40,8 @@ public struct Evaluator {
             // The scalar ops before the first shown gradient or Jacobian (`print f,
             // grad(f, x)`) go on a tape; those nodes, and what follows them in the
             // order, are computed below from its values.
-            let p =
-                graph.nodes.withUnsafeBufferPointer { nodes in
-                    order.firstIndex {
-                        switch nodes[$0].kind {
-                        case .gradient, .jacobian: return true
-                        default: return false
-                        }
-                    }
-                } ?? order.count
-            if let tape = graph.scalarTape(order, count: p), let v = try run(tape) {
+            if let tape = graph.tapeUntilDerivative(order), let v = try run(tape) {
+                let p = tape.ids.count
                 if p == order.count { return v }
                 fromTape = v
                 start = p
@@ -107,9 +99,13 @@ public struct Evaluator {
         let size = graph.nodes.count
         var v = [Double](repeating: 0, count: size)
         // The leaves and literals first (op nodes cannot fail, so the first error is the
-        // same as in order), then the ops in one tight loop.
-        for k in tape.ids.indices where tape.codes[k] == .given {
-            let n = Int(tape.ids[k])
+        // same as in order; a literal number cannot fail either), then the ops in one
+        // tight loop.
+        v.withUnsafeMutableBufferPointer { v in
+            for (id, d) in tape.numbers { v[Int(id)] = d }
+        }
+        for id in tape.otherGiven {
+            let n = Int(id)
             let x: Value
             switch graph.nodes[n].kind {
             case .literal(let value):
@@ -151,7 +147,7 @@ public struct Evaluator {
         }
         var present = [Bool](repeating: false, count: size)
         for id in tape.ids { present[Int(id)] = true }
-        var values = NodeMap<Value>.scalarValues(v, held: present)
+        var values = NodeMap<Value>.scalarValues(v, held: present, tape: tape.serial)
         for (k, code) in tape.codes.enumerated() where code == .seedOne {
             values[Int(tape.ids[k])] = .num(Tensor(shape: [], data: [1]))
         }
@@ -212,17 +208,19 @@ public struct Evaluator {
         let x = graph.nodes[n].inputs[1]
         guard let fv = values[f], let xv = values[x] else { throw EvalError("grad: missing values") }
         let seed = try Op.seedOne.evaluate([fv])
+        // `print f, grad(f, x)`: f's cone was just computed on a tape, and these values
+        // are that tape's; f's order is the tape's (see `Graph.coneTape`).
+        if seed.shape.isEmpty, let tape = graph.coneTape(of: f), values.isScalars, values.tape == tape.serial,
+            values.scalars.count == graph.nodes.count
+        {
+            return try plainGradient(n, f: f, x: x, xv: xv, seed: seed, tape: tape, values: values, xs: values.scalars)
+        }
         let order = graph.order([f])
         // A graph of numbers: its tape, in plain arithmetic (`ScalarTape.reversePlain`).
         if seed.shape.isEmpty, let tape = graph.scalarTape(order),
             let xs = Sweeps.tapeValues(graph: graph, order: order, values: values)
         {
-            let dep = tape.dependsOn([x], graphSize: graph.nodes.count)
-            guard dep[f] else { return try Op.mul.evaluate([try Op.zerosLike.evaluate([xv]), seed]) }
-            guard let (adj, has, _) = tape.reversePlain(values: xs, output: f, seed: 1, dep: dep) else {
-                return try gradientByGraph(n, values: values)
-            }
-            return has[x] ? .number(adj[x]) : try Op.zerosLike.evaluate([xv])
+            return try plainGradient(n, f: f, x: x, xv: xv, seed: seed, tape: tape, values: values, xs: xs)
         }
         let dep = graph.dependsOn(x, order: order)
         guard dep[f] == true else { return try Op.mul.evaluate([try Op.zerosLike.evaluate([xv]), seed]) }
@@ -234,6 +232,18 @@ public struct Evaluator {
         if special.seen { return try gradientByGraph(n, values: values) }
         guard let g = adj[x] else { return try Op.zerosLike.evaluate([xv]) }
         return g
+    }
+
+    /// ∂f/∂x over f's scalar tape, `xs` its values by node id.
+    mutating func plainGradient(
+        _ n: Int, f: Int, x: Int, xv: Value, seed: Value, tape: ScalarTape, values: NodeMap<Value>, xs: [Double]
+    ) throws -> Value {
+        let dep = tape.dependsOn([x], graphSize: graph.nodes.count)
+        guard dep[f] else { return try Op.mul.evaluate([try Op.zerosLike.evaluate([xv]), seed]) }
+        guard let (adj, has, _) = tape.reversePlain(values: xs, output: f, seed: 1, dep: dep) else {
+            return try gradientByGraph(n, values: values)
+        }
+        return has[x] ? .number(adj[x]) : try Op.zerosLike.evaluate([xv])
     }
 
     /// ∂f/∂x of a `.gradient` node by building the gradient's graph and evaluating it,

@@ -214,7 +214,7 @@ public final class Graph: @unchecked Sendable {
     /// The scalar tape of the last cone asked for, or nil when it has none: evaluating a
     /// cone and then sweeping it in reverse build it once. Nodes are never changed once
     /// made, so it stays right until `scratch` drops nodes (whose ids are then reused).
-    var tapeCache: (order: [Int], count: Int, tape: ScalarTape?)?
+    var tapeCache: (order: [Int], count: Int, untilDerivative: Bool, tape: ScalarTape?)?
 
     public init() {}
 
@@ -230,8 +230,32 @@ public final class Graph: @unchecked Sendable {
             return c.tape
         }
         let t = ScalarTape(graph: self, order: order, count: n)
-        tapeCache = (order, n, t)
+        tapeCache = (order, n, false, t)
         return t
+    }
+
+    /// The tape of the part of `order` before its first gradient or Jacobian node (all
+    /// of it when there is none), under the same conditions as `scalarTape`: the part a
+    /// statement such as `print f, grad(f, x)` evaluates on a tape, found in the same
+    /// pass over the nodes that makes it.
+    func tapeUntilDerivative(_ order: [Int]) -> ScalarTape? {
+        guard order.count >= ScalarTape.minimumNodes, order.count * 8 >= nodes.count else { return nil }
+        if let c = tapeCache, c.untilDerivative, c.order == order { return c.tape }
+        var t = ScalarTape(graph: self, order: order, untilDerivative: true)
+        let n = t?.ids.count ?? 0
+        if n < ScalarTape.minimumNodes || n * 8 < nodes.count { t = nil }
+        tapeCache = (order, n, true, t)
+        return t
+    }
+
+    /// The tape of `order([f])` when the last tape made is of it already: the tape of
+    /// the part of an order up to f, where that order's first root is f (`print f,
+    /// grad(f, x)`), whose part up to f is f's order (`order`).
+    func coneTape(of f: Int) -> ScalarTape? {
+        guard let t = tapeCache, let tape = t.tape, t.count > 0, t.count <= t.order.count, t.order[t.count - 1] == f,
+            let c = orders.first(where: { $0.roots.first == f }), c.order == t.order
+        else { return nil }
+        return tape
     }
 
     /// Every node's inputs again, flat: node n's are `edges[edgeStart[n]..<edgeStart[n + 1]]`.

@@ -11,6 +11,8 @@ public struct NodeMap<T> {
     var scalars: [Double] = []
     var held: [Bool] = []
     var isScalars = false
+    /// The `ScalarTape.serial` of the tape `scalars` were computed over.
+    var tape = 0
 
     public init(graphSize: Int, touched: Int) {
         isDense = touched * 8 >= graphSize
@@ -48,8 +50,9 @@ public struct NodeMap<T> {
 extension NodeMap where T == Value {
     /// A map of numbers without a `Value` per node: what a scalar tape computes for a
     /// million nodes, of which a statement then reads a few.
-    static func scalarValues(_ scalars: [Double], held: [Bool]) -> NodeMap<Value> {
+    static func scalarValues(_ scalars: [Double], held: [Bool], tape: Int) -> NodeMap<Value> {
         var m = NodeMap<Value>(graphSize: 1, touched: 0)
+        m.tape = tape
         m.scalars = scalars
         m.held = held
         m.isScalars = true
