@@ -74,6 +74,17 @@ void graphrepl_prefault(size_t bytes) {
     if (pthread_attr_init(&attr) != 0) return;
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 << 10);
+    /* On a processor other than this thread's: the scheduler otherwise starts it, as
+       often as not, beside the script's thread, and the two then share one processor
+       for the whole run (a chain of 20 000 lines then took 26-31 ms instead of 18-21). */
+    {
+        cpu_set_t set;
+        int here = sched_getcpu();
+        if (here >= 0 && sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(here, &set)) {
+            CPU_CLR(here, &set);
+            pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+        }
+    }
     pthread_t thread;
     pthread_create(&thread, &attr, prefault_pages, NULL);
     pthread_attr_destroy(&attr);
