@@ -344,8 +344,15 @@ public final class Graph: @unchecked Sendable {
     /// Room for `n` more nodes, so that a script about to be run (about a node per
     /// expression node) does not copy the arrays at each doubling.
     func reserveCapacity(_ n: Int, names: Int = 0) {
+        // The table of names first: it is filled at once (its slots), the nodes' room
+        // only as they are made, so the table lies where the heap was mapped in first
+        // (`graphrepl_prefault`).
+        if names > 0 {
+            named.reserveCapacity(names)
+            namedIDs.reserveCapacity(namedIDs.count + names)
+            nodeNames.reserveCapacity(nodeNames.count + names)
+        }
         nodes.reserveCapacity(nodes.count + n)
-        if names > 0 { named.reserveCapacity(names) }
     }
 
     @discardableResult

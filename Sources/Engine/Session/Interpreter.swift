@@ -132,8 +132,8 @@ public final class Interpreter {
                 definitions += 1
                 if let k = Interpreter.literalSize(program, v) { n -= k }
             }
+            session.reserveCapacity(definitions: definitions)
             session.graph.reserveCapacity(n, names: definitions)
-            session.entries.reserveCapacity(definitions)
         }
         // Syntax errors that were expected are shown when their line is reached.
         var pendingSyntax = diagnostics

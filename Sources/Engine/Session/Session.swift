@@ -85,6 +85,13 @@ public final class Session {
         }
     }
 
+    /// Room for `n` more definitions (a long script's), so that the table of names and
+    /// the definition order are not grown and copied step by step.
+    func reserveCapacity(definitions n: Int) {
+        entries.reserveCapacity(n)
+        order.reserveCapacity(order.count + n)
+    }
+
     /// Record a definition (after checks), keeping `order` and reference counts.
     func store(_ name: String, _ def: Definition, references refs: [String]) {
         let old = entries.update(name, default: Entry()) { e -> [String]? in
