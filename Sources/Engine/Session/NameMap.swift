@@ -2,18 +2,23 @@
 /// session's definitions and references, the graph's named nodes). Swift's `Dictionary`
 /// hashes a `String` with SipHash, a few hundred instructions for a name like `x123`;
 /// here a name is hashed with FNV-1a over its bytes. The entries are kept in the order
-/// they were added, in arrays of their own; the table of slots holds only their
+/// they were added, in an array of their own; the table of slots holds only their
 /// positions, so growing it moves no name or value, and a probe compares strings only
 /// where the hashes agree. A removed entry stays as a gap until the next rebuild.
 public struct NameMap<Value> {
     /// Per slot: the position of an entry, or -1 (empty). Twice as many slots as entries
     /// (gaps included) at least.
     private var slots: [Int32] = []
-    /// Per entry, in the order added: its key's hash (1 for a gap, otherwise bit 1 set),
-    /// key and value (nil for a gap).
-    private var hashes: [UInt64] = []
-    private var keys: [String] = []
-    private var values: [Value?] = []
+    /// An entry: its key's hash (1 for a gap, otherwise bit 1 set), key and value (nil for
+    /// a gap), side by side (a probe reads the hash and the key together, an insertion
+    /// appends once).
+    fileprivate struct Entry {
+        var hash: UInt64
+        var key: String
+        var value: Value?
+    }
+    /// The entries, in the order added.
+    private var entries: [Entry] = []
     /// Entries held (gaps not counted).
     public private(set) var count = 0
 
@@ -80,18 +85,16 @@ public struct NameMap<Value> {
         while true {
             let k = Int(slots[i])
             if k < 0 { return nil }
-            if hashes[k] == h && keys[k] == key { return k }
+            if entries[k].hash == h && entries[k].key == key { return k }
             i = (i + 1) & mask
         }
     }
 
     /// A new entry (the key is not in the table), giving its position.
     private mutating func insert(_ key: String, _ h: UInt64, _ value: Value) -> Int {
-        if (hashes.count + 1) * 2 > slots.count { rebuild() }
-        let k = hashes.count
-        hashes.append(h)
-        keys.append(key)
-        values.append(value)
+        if (entries.count + 1) * 2 > slots.count { rebuild() }
+        let k = entries.count
+        entries.append(Entry(hash: h, key: key, value: value))
         count += 1
         let mask = slots.count - 1
         var i = NameMap.slot(h, mask)
@@ -103,7 +106,7 @@ public struct NameMap<Value> {
     public subscript(_ key: String) -> Value? {
         get {
             guard let k = find(key, NameMap.hash(key)) else { return nil }
-            return values[k]
+            return entries[k].value
         }
         set {
             if let newValue {
@@ -124,8 +127,8 @@ public struct NameMap<Value> {
     public mutating func updateValue(_ value: Value, forKey key: String) -> Value? {
         let h = NameMap.hash(key)
         if let k = find(key, h) {
-            let old = values[k]
-            values[k] = value
+            let old = entries[k].value
+            entries[k].value = value
             return old
         }
         _ = insert(key, h, value)
@@ -138,17 +141,15 @@ public struct NameMap<Value> {
     public mutating func update<R>(_ key: String, default value: @autoclosure () -> Value, _ body: (inout Value) -> R) -> R {
         let h = NameMap.hash(key)
         let k = find(key, h) ?? insert(key, h, value())
-        return body(&values[k]!)
+        return body(&entries[k].value!)
     }
 
     @discardableResult
     public mutating func removeValue(forKey key: String) -> Value? {
         guard let k = find(key, NameMap.hash(key)) else { return nil }
-        let old = values[k]
+        let old = entries[k].value
         // A gap: its slot stays taken (probes go past it) until the next rebuild.
-        hashes[k] = 1
-        keys[k] = ""
-        values[k] = nil
+        entries[k] = Entry(hash: 1, key: "", value: nil)
         count -= 1
         return old
     }
@@ -156,35 +157,27 @@ public struct NameMap<Value> {
     /// Room for `n` more entries, so that a long script's definitions do not grow the
     /// arrays and rebuild the slots step by step.
     public mutating func reserveCapacity(_ n: Int) {
-        let total = hashes.count + n
-        hashes.reserveCapacity(total)
-        keys.reserveCapacity(total)
-        values.reserveCapacity(total)
+        let total = entries.count + n
+        entries.reserveCapacity(total)
         if (total + 1) * 2 > slots.count { rebuild(forEntries: total) }
     }
 
     /// Slots for twice the entries and more, the gaps closed first when they are many.
     private mutating func rebuild(forEntries expected: Int? = nil) {
-        if count * 2 < hashes.count {
+        if count * 2 < entries.count {
             var n = 0
-            for k in hashes.indices where hashes[k] > 1 {
-                if k != n {
-                    hashes[n] = hashes[k]
-                    keys.swapAt(n, k)
-                    values.swapAt(n, k)
-                }
+            for k in entries.indices where entries[k].hash > 1 {
+                if k != n { entries.swapAt(n, k) }
                 n += 1
             }
-            hashes.removeSubrange(n...)
-            keys.removeSubrange(n...)
-            values.removeSubrange(n...)
+            entries.removeSubrange(n...)
         }
         var size = 16
-        while size < (Swift.max(hashes.count, expected ?? 0) + 1) * 4 { size *= 2 }
+        while size < (Swift.max(entries.count, expected ?? 0) + 1) * 4 { size *= 2 }
         slots = [Int32](repeating: -1, count: size)
         let mask = size - 1
-        for k in hashes.indices {
-            var i = NameMap.slot(hashes[k], mask)
+        for k in entries.indices {
+            var i = NameMap.slot(entries[k].hash, mask)
             while slots[i] >= 0 { i = (i + 1) & mask }
             slots[i] = Int32(truncatingIfNeeded: k)
         }
@@ -203,9 +196,9 @@ extension NameMap: Sequence {
     public func makeIterator() -> AnyIterator<(key: String, value: Value)> {
         var k = 0
         return AnyIterator {
-            while k < hashes.count {
+            while k < entries.count {
                 defer { k += 1 }
-                if hashes[k] > 1, let v = values[k] { return (keys[k], v) }
+                if entries[k].hash > 1, let v = entries[k].value { return (entries[k].key, v) }
             }
             return nil
         }
@@ -220,3 +213,4 @@ extension NameMap: ExpressibleByDictionaryLiteral {
 }
 
 extension NameMap: Sendable where Value: Sendable {}
+extension NameMap.Entry: Sendable where Value: Sendable {}
