@@ -45,13 +45,12 @@ struct ScalarTape {
     nonisolated(unsafe) static var made = 0
 
     /// The tape for `order`, or nil when some node is not a scalar op the tape knows.
-    /// Leaves' values are read later, by the caller.
-    /// The tape of the first `count` nodes of `order` (all of them by default), or with
-    /// `untilDerivative`, of the nodes before the first gradient or Jacobian node
-    /// (`print f, grad(f, x)`: f's part of the order), found as the tape is made.
-    init?(graph: Graph, order: [Int], count: Int? = nil, untilDerivative: Bool = false) {
+    /// Leaves' values are read later, by the caller. With `untilDerivative`, the tape of
+    /// the nodes before the first gradient or Jacobian node (`print f, grad(f, x)`: f's
+    /// part of the order), found as the tape is made.
+    init?(graph: Graph, order: [Int], untilDerivative: Bool = false) {
         guard graph.nodes.count <= Int(Int32.max) else { return nil }
-        var n = count ?? order.count
+        var n = order.count
         var ids = [Int32](repeating: 0, count: n)
         var codes = [Code](repeating: .given, count: n)
         var functions = [UnaryFunction](repeating: .exp, count: n)

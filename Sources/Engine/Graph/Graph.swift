@@ -220,16 +220,15 @@ public final class Graph: @unchecked Sendable {
 
     /// The scalar tape of `order` (see `ScalarTape`) when it is worth one (large enough,
     /// and a good part of the graph, so its arrays by node id pay off); nil when not, or
-    /// when some node is not a scalar op.
-    /// `count`: the tape of the first `count` nodes of `order` only (the part of an
-    /// order before a gradient's node), without an array made of them.
-    func scalarTape(_ order: [Int], count: Int? = nil) -> ScalarTape? {
-        let n = count ?? order.count
+    /// when some node is not a scalar op. The last tape made serves when it is of the
+    /// same nodes (it may be of the first part of a longer order: `tapeUntilDerivative`).
+    func scalarTape(_ order: [Int]) -> ScalarTape? {
+        let n = order.count
         guard n >= ScalarTape.minimumNodes, n * 8 >= nodes.count else { return nil }
-        if let c = tapeCache, c.count == n, c.order == order || c.order[..<n].elementsEqual(order[..<n]) {
+        if let c = tapeCache, c.count == n, c.order == order || c.order[..<n].elementsEqual(order) {
             return c.tape
         }
-        let t = ScalarTape(graph: self, order: order, count: n)
+        let t = ScalarTape(graph: self, order: order)
         tapeCache = (order, n, false, t)
         return t
     }
