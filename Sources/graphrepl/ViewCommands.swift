@@ -460,7 +460,17 @@ struct ViewCommands {
         switch Parser.parseExpression(call.program.source, range: call.argsRange) {
         case .failure(let d): throw d
         case .success(let (p, e)):
-            let v = try interp.evaluate(p, e, symbolic: true)
+            let v: Value
+            do {
+                v = try interp.evaluate(p, e, symbolic: true)
+            } catch var d as Diagnostic where d.message.contains("symbols") {
+                // A step that needs numbers (an order, a maximum) met the leaves as the
+                // symbols :latex writes them as: say so, not only what the step says.
+                d.notes.append(
+                    "hint: :latex writes the leaves as symbols; 'print \(args.trimmingCharacters(in: .whitespaces))' shows the value"
+                )
+                throw d
+            }
             if let why = v.invalidReason { throw error(why) }
             interp.write(Latex.value(v) + "\n")
         }

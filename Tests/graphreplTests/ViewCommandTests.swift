@@ -231,6 +231,19 @@ final class ViewCommandTests: XCTestCase {
         XCTAssertTrue(text.contains("c = a + b"), text)
     }
 
+    /// A step that needs numbers cannot be written in symbols: the error says why :latex
+    /// meets it, and how to see the value.
+    func testLatexOfAStepThatNeedsNumbersSaysWhy() {
+        let c = Captured()
+        _ = c.run("x = [1, 3, 2]; y = argmax(x)")
+        let err = c.fail(":latex y")
+        XCTAssertTrue(err.contains("error: argmax needs numbers: it cannot order symbols"), err)
+        XCTAssertTrue(err.contains("hint: :latex writes the leaves as symbols; 'print y' shows the value"), err)
+        XCTAssertEqual(c.run("print y"), "2\n")
+        // Other errors are left as they are.
+        XCTAssertFalse(c.fail(":latex undefined_fn(x)").contains("hint: :latex"))
+    }
+
     func testLatex() {
         let c = Captured()
         _ = c.run("a = 3; b = 2; c = a + b; d = b + 1; e = c * d")
