@@ -389,11 +389,15 @@ public struct Parser {
             return add(.number(v), skip())
         }
         let i = index
-        if isWord(i, "inf") || isWord(i, "nan") || isWord(i, "print") || isWord(i, "assert") || isWord(i, "fn") {
-            return nil
-        }
+        if isSpecialWord(i) { return nil }
         let name = text(i)
         return add(.name(name), skip())
+    }
+
+    /// Whether name token `i`, not called, is a word `primary` reads apart from names:
+    /// `inf` and `nan` (numbers) and the words that start statements.
+    func isSpecialWord(_ i: Int) -> Bool {
+        isWord(i, "inf") || isWord(i, "nan") || isWord(i, "print") || isWord(i, "assert") || isWord(i, "fn")
     }
 
     /// `-x` binds looser than `^` (so `-x^2` is `-(x^2)`) and tighter than `*`.
@@ -486,12 +490,10 @@ public struct Parser {
             let i = index
             let span = skip()
             let call = check(.leftParen)
-            // `inf` and `nan` are numbers, as values print: they read back.
-            if !call, isWord(i, "inf") || isWord(i, "nan") {
-                return add(.number(isWord(i, "inf") ? .infinity : .nan), span)
-            }
             let name = text(i)
-            if !call, isWord(i, "print") || isWord(i, "assert") || isWord(i, "fn") {
+            if !call, isSpecialWord(i) {
+                // `inf` and `nan` are numbers, as values print: they read back.
+                if isWord(i, "inf") || isWord(i, "nan") { return add(.number(isWord(i, "inf") ? .infinity : .nan), span) }
                 throw error("'\(name)' starts a statement and cannot be used inside an expression", span)
             }
             if !call { return add(.name(name), span) }
