@@ -291,18 +291,9 @@ public struct Parser {
 
     // MARK: - Expressions
 
-    /// Binding power of an infix operator (higher binds tighter).
-    /// The infix operators: token, operator, binding power.
-    static let operators: [(Token.Kind, BinaryOp, Int)] = [
-        (.equalEqual, .eq, 1), (.bangEqual, .ne, 1), (.tildeEqual, .approx, 1), (.less, .lt, 1), (.lessEqual, .le, 1),
-        (.greater, .gt, 1), (.greaterEqual, .ge, 1), (.plus, .add, 2), (.minus, .sub, 2), (.star, .mul, 3),
-        (.slash, .div, 3), (.at, .matmul, 3), (.caret, .pow, 5),
-    ]
-
-    /// The operator and binding power of a token tag that is an infix operator
-    /// (`operators`; a test checks they agree), nil for any other. A switch, not a table
-    /// made from `operators`: such a table is a global made on first use, which every
-    /// read checks, three times a token.
+    /// The operator and binding power (higher binds tighter) of a token tag that is an
+    /// infix operator, nil for any other. A switch, not a table: a table is a global made
+    /// on first use, which every read checks, three times a token.
     @inline(__always)
     static func infix(_ tag: UInt8) -> (BinaryOp, Int)? {
         switch tag {
