@@ -387,6 +387,7 @@ public struct Parser {
 
     /// Whether name token `i`, not called, is a word `primary` reads apart from names:
     /// `inf` and `nan` (numbers) and the words that start statements.
+    @inline(__always)
     func isSpecialWord(_ i: Int) -> Bool {
         isWord(i, "inf") || isWord(i, "nan") || isWord(i, "print") || isWord(i, "assert") || isWord(i, "fn")
     }
