@@ -463,9 +463,10 @@ struct ViewCommands {
             let v: Value
             do {
                 v = try interp.evaluate(p, e, symbolic: true)
-            } catch var d as Diagnostic where d.message.contains("symbols") {
+            } catch var d as Diagnostic where d.message.contains("symbols") && everyLeafHasAValue(p.names(in: e)) {
                 // A step that needs numbers (an order, a maximum) met the leaves as the
-                // symbols :latex writes them as: say so, not only what the step says.
+                // symbols :latex writes them as, though each has a value: say so, not
+                // only what the step says.
                 d.notes.append(
                     "hint: :latex writes the leaves as symbols; 'print \(args.trimmingCharacters(in: .whitespaces))' shows the value"
                 )
@@ -474,6 +475,26 @@ struct ViewCommands {
             if let why = v.invalidReason { throw error(why) }
             interp.write(Latex.value(v) + "\n")
         }
+    }
+}
+
+extension ViewCommands {
+    /// Whether every leaf that `names` reach through their definitions (and the bodies of
+    /// the functions they call) has a value: no free symbol, no placeholder unfed.
+    func everyLeafHasAValue(_ names: [String]) -> Bool {
+        let session = interp.session
+        var seen = Set<String>()
+        var pending = names
+        while let n = pending.popLast() {
+            guard seen.insert(n).inserted, Builtins.byName[n] == nil else { continue }
+            switch session.definition(n) {
+            case .node(let p, let e): pending += p.names(in: e)
+            case .function(let params, let p, let body): pending += p.names(in: body, excluding: Set(params))
+            case .leaf: if session.values[n] == nil { return false }
+            case nil: return false
+            }
+        }
+        return true
     }
 }
 

@@ -240,8 +240,18 @@ final class ViewCommandTests: XCTestCase {
         XCTAssertTrue(err.contains("error: argmax needs numbers: it cannot order symbols"), err)
         XCTAssertTrue(err.contains("hint: :latex writes the leaves as symbols; 'print y' shows the value"), err)
         XCTAssertEqual(c.run("print y"), "2\n")
-        // Other errors are left as they are.
+        // Other errors are left as they are, and so is one where a leaf has no value
+        // (print fails there too).
         XCTAssertFalse(c.fail(":latex undefined_fn(x)").contains("hint: :latex"))
+        _ = c.run("z = max(q)")
+        let free = c.fail(":latex z")
+        XCTAssertTrue(free.contains("error: max needs numbers: it cannot order symbols"), free)
+        XCTAssertFalse(free.contains("hint: :latex"), free)
+        XCTAssertFalse(c.fail(":latex [1, 2] < [a, 1]").contains("hint: :latex"))
+        _ = c.run("fn m(t) = max(t * w); u = m(x)")
+        XCTAssertFalse(c.fail(":latex u").contains("hint: :latex"), "w is free inside m")
+        _ = c.run("w = 2")
+        XCTAssertTrue(c.fail(":latex u").contains("hint: :latex"), "every leaf has a value now")
     }
 
     func testLatex() {
