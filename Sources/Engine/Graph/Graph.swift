@@ -239,7 +239,8 @@ public final class Graph: @unchecked Sendable {
     /// pass over the nodes that makes it.
     func tapeUntilDerivative(_ order: [Int]) -> ScalarTape? {
         guard order.count >= ScalarTape.minimumNodes, order.count * 8 >= nodes.count else { return nil }
-        if let c = tapeCache, c.untilDerivative, c.order == order { return c.tape }
+        // (The graph may have grown since: the tape must still be worth it.)
+        if let c = tapeCache, c.untilDerivative, c.order == order { return c.count * 8 >= nodes.count ? c.tape : nil }
         var t = ScalarTape(graph: self, order: order, untilDerivative: true)
         let n = t?.ids.count ?? 0
         if n < ScalarTape.minimumNodes || n * 8 < nodes.count { t = nil }
