@@ -213,6 +213,23 @@ final class DerivativeQueryTests: XCTestCase {
         ) { XCTAssertEqual(($0 as? EvalError)?.message, "training needs numbers, but free is a free symbol") }
     }
 
+    /// The first step takes the loss the trainer computed when it was made, unless the
+    /// session changed in between: then it computes the loss anew.
+    func testTrainersFirstStepSeesValuesSetAfterTheTrainerWasMade() throws {
+        let h = Harness()
+        h.run("w = variable(0.5); t = 3; L = (w * 2 - t)^2")
+        var unchanged = try Trainer(
+            session: h.session, loss: try node(h, "L"), variables: [], optimizer: .sgd, learningRate: 0.05, batch: nil)
+        let first = try unchanged.next()
+        XCTAssertEqual(first, 4, "(0.5·2 − 3)²: expected 4, observed \(first), tolerance 0")
+        h.run("w := 0.5")
+        var trainer = try Trainer(
+            session: h.session, loss: try node(h, "L"), variables: [], optimizer: .sgd, learningRate: 0.05, batch: nil)
+        h.run("t := 5")
+        let loss = try trainer.next()
+        XCTAssertEqual(loss, 16, "(0.5·2 − 5)²: expected 16, observed \(loss), tolerance 0")
+    }
+
     /// A scalar edge straight into the output is its only path, so its local partial is
     /// the gradient: for every scalar edge of built-ins over a scalar and a vector
     /// (whose sum or mean must stay in the partial), and for ops beside them.

@@ -30,7 +30,12 @@ public final class Session {
     var entries: NameMap<Entry> = [:]
     /// Definition order, for `:list` and `:save`.
     public private(set) var order: [String] = []
-    public internal(set) var values: [String: Value] = [:]
+    public internal(set) var values: [String: Value] = [:] {
+        didSet { valuesChanged &+= 1 }
+    }
+    /// Counts changes of `values`: work computed from them is still right while this
+    /// and `version` stay the same.
+    public private(set) var valuesChanged = 0
     public internal(set) var placeholderShapes: [String: [Int]] = [:]
     public var settings = Settings()
     /// Bumped on every change of structure; the compiled graph is cached against it.
